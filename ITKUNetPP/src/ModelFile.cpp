@@ -275,6 +275,23 @@ toJson(const ModelMetadata & metadata)
   };
 }
 
+std::vector<ClassInfo>
+classesFromJson(const nlohmann::json & json)
+{
+  std::vector<ClassInfo> classes;
+  for (const auto & entry : json)
+  {
+    ClassInfo info;
+    info.name = entry.at("name").get<std::string>();
+    info.labelValue = entry.at("label_value").get<int>();
+    info.color = entry.value("color", std::array<int, 3>{ 0, 0, 0 });
+    info.category = conceptFromJson(entry.value("category", nlohmann::json::object()));
+    info.type = conceptFromJson(entry.value("type", nlohmann::json::object()));
+    classes.push_back(info);
+  }
+  return classes;
+}
+
 ModelMetadata
 metadataFromJson(const nlohmann::json & json)
 {
@@ -291,16 +308,7 @@ metadataFromJson(const nlohmann::json & json)
   metadata.network.normalization = normalizationFromString(network.at("normalization").get<std::string>());
   metadata.network.deepSupervision = network.at("deep_supervision").get<bool>();
 
-  for (const auto & entry : json.at("classes"))
-  {
-    ClassInfo info;
-    info.name = entry.at("name").get<std::string>();
-    info.labelValue = entry.at("label_value").get<int>();
-    info.color = entry.value("color", std::array<int, 3>{ 0, 0, 0 });
-    info.category = conceptFromJson(entry.value("category", nlohmann::json::object()));
-    info.type = conceptFromJson(entry.value("type", nlohmann::json::object()));
-    metadata.classes.push_back(info);
-  }
+  metadata.classes = classesFromJson(json.at("classes"));
 
   const auto & intensity = json.at("intensity");
   metadata.intensity.method = intensity.at("method").get<std::string>();

@@ -89,6 +89,9 @@ struct ModelMetadata
 nlohmann::json toJson(const ModelMetadata & metadata);
 ModelMetadata metadataFromJson(const nlohmann::json & json);
 
+/** Class list from its JSON form: [{"name", "label_value", "color", "category", "type"}, ...]. */
+std::vector<ClassInfo> classesFromJson(const nlohmann::json & json);
+
 /** Raised when a model file cannot be read or is not a valid model; the message names the file. */
 class ModelFileError : public std::runtime_error
 {

@@ -1,0 +1,14 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace unetpp
+{
+
+/** Each subcommand parses its own arguments (those after its name) and returns the process exit status. */
+int runTrainCommand(const std::vector<std::string> & arguments);
+int runSegmentCommand(const std::vector<std::string> & arguments);
+int runInfoCommand(const std::vector<std::string> & arguments);
+
+} // namespace unetpp

@@ -1,0 +1,83 @@
+#include "ImageTensor.h"
+
+#include <itkImageFileReader.h>
+#include <itkImageIOFactory.h>
+
+#include <cstring>
+#include <filesystem>
+
+namespace unetpp
+{
+
+torch::Tensor
+toTensor(const VectorVolume * image)
+{
+  const auto size = image->GetLargestPossibleRegion().GetSize();
+  const auto components = static_cast<int64_t>(image->GetNumberOfComponentsPerPixel());
+  const torch::Tensor interleaved =
+    torch::from_blob(const_cast<float *>(image->GetBufferPointer()),
+                     { static_cast<int64_t>(size[2]), static_cast<int64_t>(size[1]), static_cast<int64_t>(size[0]), components },
+                     torch::kFloat32);
+  // clone(), because contiguous() returns the same memory when there is one component.
+  return interleaved.permute({ 3, 0, 1, 2 }).clone(torch::MemoryFormat::Contiguous);
+}
+
+LoadedImage
+readImageTensor(const std::string & path)
+{
+  if (!std::filesystem::exists(path))
+  {
+    throw std::invalid_argument("input " + path + " does not exist");
+  }
+  if (std::filesystem::is_directory(path))
+  {
+    throw std::invalid_argument("input " + path + " is a folder, not an image file");
+  }
+  const itk::ImageIOBase::Pointer io =
+    itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::ImageIOFactory::IOFileModeEnum::ReadMode);
+  if (!io)
+  {
+    throw std::invalid_argument("cannot read " + path + ": not an image format ITK recognises (NIfTI, NRRD, MHA, PNG, TIFF, DICOM)");
+  }
+  try
+  {
+    io->SetFileName(path);
+    io->ReadImageInformation();
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    throw std::invalid_argument("cannot read " + path + ": " + error.GetDescription());
+  }
+  if (io->GetNumberOfDimensions() > 3)
+  {
+    // NIfTI stores a 3D volume with a trailing dimension of size 1 as 4D; only a real 4th dimension is rejected.
+    if (io->GetNumberOfDimensions() > 4 || io->GetDimensions(3) > 1)
+    {
+      throw std::invalid_argument("input " + path + " is a " + std::to_string(io->GetNumberOfDimensions()) +
+                                  "D image; only 2D images and 3D volumes can be segmented (extract one volume first)");
+    }
+  }
+
+  auto reader = itk::ImageFileReader<VectorVolume>::New();
+  reader->SetFileName(path);
+  try
+  {
+    reader->Update();
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    throw std::invalid_argument("cannot read " + path + ": " + error.GetDescription());
+  }
+
+  LoadedImage loaded;
+  loaded.image = reader->GetOutput();
+  loaded.fileDimension = std::min(3U, io->GetNumberOfDimensions());
+  loaded.tensor = toTensor(loaded.image);
+  for (unsigned axis = 0; axis < 3; ++axis)
+  {
+    loaded.spacing.push_back(loaded.image->GetSpacing()[axis]);
+  }
+  return loaded;
+}
+
+} // namespace unetpp
