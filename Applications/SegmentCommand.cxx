@@ -1,21 +1,147 @@
+#include "CommandLine.h"
 #include "Commands.h"
+#include "DefaultModel.h"
+#include "InputVolume.h"
+#include "OutputImages.h"
+#include "ProgressBar.h"
 
+#include "unetpp/ModelFile.h"
+#include "unetpp/SegmentationEngine.h"
+
+#include <chrono>
+#include <iomanip>
 #include <iostream>
+#include <sstream>
 
 namespace unetpp
 {
 
-int
-runSegmentCommand(const std::vector<std::string> &)
+namespace
 {
-  std::cerr << "segment is not built yet\n";
-  return 1;
+
+std::string
+formatSize(const LoadedImage & loaded)
+{
+  std::ostringstream text;
+  const auto size = loaded.image->GetLargestPossibleRegion().GetSize();
+  for (unsigned axis = 0; axis < loaded.fileDimension; ++axis)
+  {
+    text << (axis == 0 ? "" : " x ") << size[axis];
+  }
+  text << " voxels, spacing ";
+  for (unsigned axis = 0; axis < loaded.fileDimension; ++axis)
+  {
+    text << (axis == 0 ? "" : " x ") << loaded.spacing[axis];
+  }
+  text << " mm";
+  if (loaded.tensor.size(0) > 1)
+  {
+    text << ", " << loaded.tensor.size(0) << " components";
+  }
+  return text.str();
 }
 
-int
-runInfoCommand(const std::vector<std::string> &)
+/** Prints the voxel count and volume of every foreground class. */
+void
+reportVolumes(std::ostream & stream, const torch::Tensor & labels, const ModelMetadata & metadata,
+              const LoadedImage & loaded)
 {
-  return 1;
+  double voxelVolume = 1.0;
+  for (unsigned axis = 0; axis < loaded.fileDimension; ++axis)
+  {
+    voxelVolume *= loaded.spacing[axis];
+  }
+  const char * unit = loaded.fileDimension == 2 ? "mm²" : "mm³";
+  for (size_t index = 1; index < metadata.classes.size(); ++index)
+  {
+    const ClassInfo & info = metadata.classes[index];
+    const int64_t voxels = labels.eq(info.labelValue).sum().item<int64_t>();
+    const double volume = static_cast<double>(voxels) * voxelVolume;
+    stream << "label " << info.labelValue << " (" << info.name << "): " << voxels << " voxels, " << std::fixed
+           << std::setprecision(1) << volume << " " << unit;
+    if (loaded.fileDimension == 3)
+    {
+      stream << ", " << std::setprecision(3) << volume / 1000.0 << " mL";
+    }
+    stream << '\n';
+  }
+}
+
+} // namespace
+
+int
+runSegmentCommand(const std::vector<std::string> & arguments)
+{
+  CommandLine commandLine("segment", "Segment an image, a volume or a DICOM series with a UNet++ model file and "
+                                     "write a labelmap with the input's geometry.");
+  commandLine.addOption("input", "PATH", "image file (NIfTI, NRRD, MHA, PNG, TIFF) or a folder with a DICOM series");
+  commandLine.addOption("output", "PATH", "labelmap to write: .nii.gz, .nii, .nrrd, .mha, or .png for 2D input");
+  commandLine.addOption("model", "FILE", "model file (default: the bundled hippocampus model)");
+  commandLine.addOption("level", "1-4", "pruning level: the network ends at deep supervision head L", "4");
+  commandLine.addOption("mode", "MODE", "accurate (mean of heads 1..L) or fast (head L alone)", "accurate");
+  commandLine.addOption("device", "DEVICE", "auto (CUDA when available), cpu or cuda", "auto");
+  commandLine.addOption("threads", "N", "CPU threads (0: every core)", "0");
+  commandLine.addOption("overlap", "F", "fraction of a tile shared with its neighbour, for slices larger than the patch",
+                        "0.5");
+  commandLine.addOption("batch-size", "N", "tiles per network call", "16");
+  commandLine.addOption("probabilities", "PATH", "also write per-class probabilities (multi-component float image)");
+  commandLine.addOption("series", "N|ID", "series to segment when the input folder holds several");
+  commandLine.parse(arguments);
+  if (commandLine.helpRequested())
+  {
+    std::cout << commandLine.usage();
+    return 0;
+  }
+
+  const std::string inputPath = commandLine.value("input");
+  const std::string outputPath = commandLine.value("output");
+  const std::string modelPath = commandLine.has("model") ? commandLine.value("model") : findDefaultModel();
+  InferenceOptions options;
+  options.level = commandLine.integer("level");
+  options.mode = inferenceModeFromString(commandLine.value("mode"));
+  options.device = commandLine.value("device");
+  options.threads = commandLine.integer("threads");
+  options.overlap = commandLine.number("overlap");
+  options.batchSize = commandLine.integer("batch-size");
+  const auto probabilitiesPath = commandLine.optionalValue("probabilities");
+
+  // Load the model first: it is quick, and a bad model file should fail before a large image is read.
+  Model model = loadModel(modelPath);
+  const InputVolume input = readInputVolume(inputPath, commandLine.optionalValue("series").value_or(""));
+  const unsigned dimension = input.loaded.fileDimension;
+  checkOutputPath(outputPath, dimension, "--output");
+  if (probabilitiesPath)
+  {
+    checkOutputPath(*probabilitiesPath, dimension, "--probabilities");
+  }
+
+  const std::string modelName = model.metadata.name;
+  SegmentationEngine engine(std::move(model), options);
+  engine.checkImage(input.loaded.tensor);
+  std::cout << "input: " << input.source << ", " << formatSize(input.loaded) << '\n'
+            << "model: " << modelPath << " (" << modelName << ")\n"
+            << "pruning level " << options.level << ", " << toString(options.mode) << " mode, device "
+            << engine.device().str() << ", " << engine.threads() << " thread(s)\n";
+
+  const auto start = std::chrono::steady_clock::now();
+  ProgressBar bar(std::cerr, "segmenting", standardErrorIsTerminal());
+  const SegmentationResult result = engine.segment(input.loaded.tensor, probabilitiesPath.has_value(), [&](double done) {
+    bar.update(done);
+    return true;
+  });
+  bar.finish();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const int64_t slices = dimension == 2 ? 1 : sliceCount(input.loaded.tensor, engine.sliceAxisFor(input.loaded.tensor));
+  std::cout << "segmented " << slices << " slice(s) in " << std::fixed << std::setprecision(2) << seconds << " s\n";
+
+  writeLabelmap(result.labels, input.loaded.image, dimension, outputPath);
+  if (probabilitiesPath)
+  {
+    writeProbabilities(result.probabilities, input.loaded.image, dimension, *probabilitiesPath);
+  }
+  reportVolumes(std::cout, result.labels, engine.metadata(), input.loaded);
+  std::cout << "wrote " << outputPath << (probabilitiesPath ? " and " + *probabilitiesPath : "") << '\n';
+  return 0;
 }
 
 } // namespace unetpp

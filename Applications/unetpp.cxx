@@ -1,6 +1,8 @@
 #include "CommandLine.h"
 #include "Commands.h"
 
+#include <itkObject.h>
+
 #include <iostream>
 #include <map>
 #include <functional>
@@ -41,6 +43,9 @@ main(int argc, char * argv[])
     std::cerr << "unetpp: unknown command '" << argv[1] << "'\n\n" << Usage;
     return 2;
   }
+  // ITK prints warnings such as "No Series were found" on its own; this program reports those cases itself.
+  itk::Object::GlobalWarningDisplayOff();
+
   const std::vector<std::string> arguments(argv + 2, argv + argc);
   try
   {

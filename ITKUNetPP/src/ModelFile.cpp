@@ -331,6 +331,15 @@ void
 saveModel(const std::string & path, const ModelMetadata & metadata, UNetPlusPlus network)
 {
   metadata.validate();
+  ModelMetadata written = metadata;
+  written.network = network->config();
+  if (toJson(written).at("network") != toJson(metadata).at("network"))
+  {
+    // loadModel builds the network from the metadata, so it would reject these weights.
+    throw std::invalid_argument("cannot save model " + path + ": the network was built with " +
+                                toJson(written).at("network").dump() + " but the metadata describes " +
+                                toJson(metadata).at("network").dump() + "; build the network from metadata.network");
+  }
 
   nlohmann::json tensorIndex = nlohmann::json::array();
   std::string data;

@@ -109,7 +109,8 @@ struct Model
 /**
  * Writes the metadata and the network's parameters and buffers to `path`. The file is written under a
  * temporary name in the same folder and renamed when complete, so an interrupted write never leaves a
- * partial model behind.
+ * partial model behind. Throws std::invalid_argument when the metadata is invalid or describes another
+ * network than `network`, and ModelFileError when the file cannot be written.
  */
 void saveModel(const std::string & path, const ModelMetadata & metadata, UNetPlusPlus network);
 
@@ -120,7 +121,10 @@ void saveModel(const std::string & path, const ModelMetadata & metadata, UNetPlu
  */
 Model loadModel(const std::string & path);
 
-/** Reads only the metadata of a model file, with the same checks as loadModel. */
+/**
+ * Reads only the metadata of a model file, with the framing, checksum and metadata checks of loadModel.
+ * Tensor shapes are not checked, so loadModel can still reject a file that this function accepts.
+ */
 ModelMetadata readModelMetadata(const std::string & path);
 
 } // namespace unetpp
