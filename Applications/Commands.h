@@ -10,5 +10,7 @@ namespace unetpp
 int runTrainCommand(const std::vector<std::string> & arguments);
 int runSegmentCommand(const std::vector<std::string> & arguments);
 int runInfoCommand(const std::vector<std::string> & arguments);
+int runEvaluateCommand(const std::vector<std::string> & arguments);
+int runBenchmarkCommand(const std::vector<std::string> & arguments);
 
 } // namespace unetpp

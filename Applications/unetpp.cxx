@@ -18,6 +18,8 @@ commands:
   segment    segment an image, a volume or a DICOM series with a model file
   train      train a model on a folder of image/label pairs
   info       show what a model file contains
+  evaluate   score predicted labelmaps (or a model on a labelled folder) against ground truth: Dice, IoU
+  benchmark  time inference at each pruning level and mode, with throughput and peak memory
 
 Run 'unetpp COMMAND --help' for the options of a command.
 )";
@@ -31,6 +33,8 @@ main(int argc, char * argv[])
     { "segment", unetpp::runSegmentCommand },
     { "train", unetpp::runTrainCommand },
     { "info", unetpp::runInfoCommand },
+    { "evaluate", unetpp::runEvaluateCommand },
+    { "benchmark", unetpp::runBenchmarkCommand },
   };
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")
   {
