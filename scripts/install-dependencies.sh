@@ -23,8 +23,9 @@ readonly REQUIRED_PACKAGES=(
   libdcmtk-dev
   # Model file metadata.
   nlohmann-json3-dev
-  # Tests.
+  # Tests. xmllint (libxml2-utils) validates the Slicer CLI module's XML description.
   libgtest-dev
+  libxml2-utils
   # Downloading the sample image outside a development checkout, and the test that serves it over
   # loopback with python3 -m http.server.
   curl

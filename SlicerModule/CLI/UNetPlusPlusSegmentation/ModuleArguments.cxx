@@ -1,0 +1,204 @@
+#include "ModuleArguments.h"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+
+namespace unetpp::slicer
+{
+
+namespace
+{
+
+using ValueSetter = std::function<void(ModuleArguments &, const std::string &)>;
+
+/** Index parameters in index order, as the description declares them. */
+const std::vector<std::string> IndexParameterNames{ "inputVolume", "outputLabelmap" };
+
+std::string
+joinChoices(const std::vector<std::string> & choices)
+{
+  std::string text;
+  for (const auto & choice : choices)
+  {
+    text += (text.empty() ? "" : ", ") + choice;
+  }
+  return text;
+}
+
+/** Returns `value` when it is one of `choices`, as string-enumeration parameters require. */
+std::string
+requireChoice(const std::string & flag, const std::string & value, const std::vector<std::string> & choices)
+{
+  if (std::find(choices.begin(), choices.end(), value) == choices.end())
+  {
+    throw ArgumentError("invalid value '" + value + "' for --" + flag + ": expected one of " + joinChoices(choices));
+  }
+  return value;
+}
+
+int
+parsePruningLevel(const std::string & value)
+{
+  const std::string level = requireChoice("pruningLevel", value, { "L1", "L2", "L3", "L4" });
+  return level[1] - '0';
+}
+
+int
+parseThreads(const std::string & value)
+{
+  std::size_t parsed = 0;
+  int threads = -1;
+  try
+  {
+    threads = std::stoi(value, &parsed);
+  }
+  catch (const std::exception &)
+  {
+    parsed = 0;
+  }
+  if (parsed != value.size() || threads < 0)
+  {
+    throw ArgumentError("invalid value '" + value + "' for --threads: expected a whole number, 0 for every core");
+  }
+  return threads;
+}
+
+/** Flags that take a value, keyed by the long flag without its dashes. */
+const std::map<std::string, ValueSetter> &
+valueFlags()
+{
+  static const std::map<std::string, ValueSetter> flags{
+    { "probabilityVolume", [](ModuleArguments & a, const std::string & v) { a.probabilityVolume = v; } },
+    { "modelFile", [](ModuleArguments & a, const std::string & v) { a.modelFile = v; } },
+    { "pruningLevel", [](ModuleArguments & a, const std::string & v) { a.pruningLevel = parsePruningLevel(v); } },
+    { "inferenceMode",
+      [](ModuleArguments & a, const std::string & v) { a.inferenceMode = requireChoice("inferenceMode", v, { "accurate", "fast" }); } },
+    { "device",
+      [](ModuleArguments & a, const std::string & v) { a.device = requireChoice("device", v, { "auto", "cpu", "cuda" }); } },
+    { "threads", [](ModuleArguments & a, const std::string & v) { a.threads = parseThreads(v); } },
+    { "returnparameterfile", [](ModuleArguments & a, const std::string & v) { a.returnParameterFile = v; } },
+    // Slicer passes the address of its progress structure to modules loaded as shared libraries only.
+    { "processinformationaddress", [](ModuleArguments &, const std::string &) {} },
+  };
+  return flags;
+}
+
+/** Splits "--name=value" into its name and value. A flag without "=" has no value. */
+std::pair<std::string, std::optional<std::string>>
+splitFlag(const std::string & argument)
+{
+  const std::string body = argument.substr(argument.rfind("--", 0) == 0 ? 2 : 1);
+  const auto equals = body.find('=');
+  if (equals == std::string::npos)
+  {
+    return { body, std::nullopt };
+  }
+  return { body.substr(0, equals), body.substr(equals + 1) };
+}
+
+void
+assignIndexParameters(ModuleArguments & arguments, const std::vector<std::string> & positional)
+{
+  if (positional.size() > IndexParameterNames.size())
+  {
+    throw ArgumentError("unexpected argument '" + positional[IndexParameterNames.size()] +
+                        "': the module takes two positional arguments, the input volume and the output labelmap");
+  }
+  if (positional.size() < IndexParameterNames.size())
+  {
+    throw ArgumentError("missing the " + std::string(positional.empty() ? "input volume" : "output labelmap") +
+                        " path: pass the input volume and the output labelmap as the last two arguments");
+  }
+  arguments.inputVolume = positional[0];
+  arguments.outputLabelmap = positional[1];
+}
+
+} // namespace
+
+ModuleArguments
+parseModuleArguments(const std::vector<std::string> & arguments)
+{
+  ModuleArguments parsed;
+  std::vector<std::string> positional;
+  std::set<std::string> seen;
+  bool flagsEnded = false;
+
+  for (std::size_t i = 0; i < arguments.size(); ++i)
+  {
+    const std::string & argument = arguments[i];
+    const bool isFlag = !flagsEnded && argument.size() > 1 && argument[0] == '-';
+    if (!isFlag)
+    {
+      positional.push_back(argument);
+      continue;
+    }
+    if (argument == "--")
+    {
+      flagsEnded = true;
+      continue;
+    }
+
+    auto [name, inlineValue] = splitFlag(argument);
+    if (name == "xml")
+    {
+      parsed.printXml = true;
+      continue;
+    }
+    if (name == "help" || name == "h")
+    {
+      parsed.printHelp = true;
+      continue;
+    }
+
+    const auto flag = valueFlags().find(name);
+    if (flag == valueFlags().end())
+    {
+      throw ArgumentError("unknown option '" + argument + "'");
+    }
+    if (!seen.insert(name).second)
+    {
+      throw ArgumentError("--" + name + " is given more than once");
+    }
+    if (!inlineValue)
+    {
+      if (i + 1 == arguments.size())
+      {
+        throw ArgumentError("missing the value of --" + name);
+      }
+      inlineValue = arguments[++i];
+    }
+    flag->second(parsed, *inlineValue);
+  }
+
+  if (!parsed.printXml && !parsed.printHelp)
+  {
+    assignIndexParameters(parsed, positional);
+  }
+  return parsed;
+}
+
+std::string
+moduleUsage(const std::string & program)
+{
+  return "usage: " + program +
+         " [options] INPUT_VOLUME OUTPUT_LABELMAP\n"
+         "\n"
+         "Segments a scalar volume with a UNet++ model and writes a labelmap with the input's geometry.\n"
+         "Volumes are read and written with ITK image IO (NRRD, NIfTI, MetaImage, ...).\n"
+         "\n"
+         "options:\n"
+         "  --modelFile FILE           UNet++ model file (.unetpp); default: the bundled hippocampus model\n"
+         "  --pruningLevel L1..L4      sub-network that ends at deep supervision head k (default L4)\n"
+         "  --inferenceMode MODE       accurate (mean of heads 1..k) or fast (head k alone); default accurate\n"
+         "  --device DEVICE            auto, cpu or cuda (default auto: CUDA when available)\n"
+         "  --threads N                CPU threads for inference, 0 for every core (default 0)\n"
+         "  --probabilityVolume FILE   also write the per-class probabilities as a vector volume\n"
+         "  --returnparameterfile FILE write the volume of each label in mL to FILE (name = value lines)\n"
+         "  --xml                      print the SlicerExecutionModel description and exit\n"
+         "  --help                     print this text and exit\n";
+}
+
+} // namespace unetpp::slicer
