@@ -22,6 +22,20 @@ toTensor(const VectorVolume * image)
   return interleaved.permute({ 3, 0, 1, 2 }).clone(torch::MemoryFormat::Contiguous);
 }
 
+DirectionMatrix
+directionOf(const VectorVolume * image)
+{
+  DirectionMatrix matrix{};
+  for (unsigned row = 0; row < 3; ++row)
+  {
+    for (unsigned column = 0; column < 3; ++column)
+    {
+      matrix[row * 3 + column] = image->GetDirection()[row][column];
+    }
+  }
+  return matrix;
+}
+
 LoadedImage
 readImageTensor(const std::string & path)
 {

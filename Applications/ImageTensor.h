@@ -1,5 +1,7 @@
 #pragma once
 
+#include "unetpp/Orientation.h"
+
 #include <itkVectorImage.h>
 #include <torch/torch.h>
 
@@ -26,6 +28,9 @@ struct LoadedImage
  * file when it is missing, unreadable or has more than 3 dimensions.
  */
 LoadedImage readImageTensor(const std::string & path);
+
+/** Direction matrix of an image, row-major. */
+DirectionMatrix directionOf(const VectorVolume * image);
 
 /** Copies a VectorVolume into a tensor [components, z, y, x]. */
 torch::Tensor toTensor(const VectorVolume * image);

@@ -118,6 +118,8 @@ runSegmentCommand(const std::vector<std::string> & arguments)
   const std::string modelName = model.metadata.name;
   SegmentationEngine engine(std::move(model), options);
   engine.checkImage(input.loaded.tensor);
+  const std::optional<DirectionMatrix> direction =
+    dimension == 3 ? std::optional<DirectionMatrix>(directionOf(input.loaded.image)) : std::nullopt;
   std::cout << "input: " << input.source << ", " << formatSize(input.loaded) << '\n'
             << "model: " << modelPath << " (" << modelName << ")\n"
             << "pruning level " << options.level << ", " << toString(options.mode) << " mode, device "
@@ -125,13 +127,16 @@ runSegmentCommand(const std::vector<std::string> & arguments)
 
   const auto start = std::chrono::steady_clock::now();
   ProgressBar bar(std::cerr, "segmenting", standardErrorIsTerminal());
-  const SegmentationResult result = engine.segment(input.loaded.tensor, probabilitiesPath.has_value(), [&](double done) {
-    bar.update(done);
-    return true;
-  });
+  const SegmentationResult result = engine.segment(
+    input.loaded.tensor, probabilitiesPath.has_value(),
+    [&](double done) {
+      bar.update(done);
+      return true;
+    },
+    direction);
   bar.finish();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const int64_t slices = dimension == 2 ? 1 : sliceCount(input.loaded.tensor, engine.sliceAxisFor(input.loaded.tensor));
+  const int64_t slices = dimension == 2 ? 1 : sliceCount(input.loaded.tensor, engine.sliceAxisFor(input.loaded.tensor, direction));
   std::cout << "segmented " << slices << " slice(s) in " << std::fixed << std::setprecision(2) << seconds << " s\n";
 
   writeLabelmap(result.labels, input.loaded.image, dimension, outputPath);

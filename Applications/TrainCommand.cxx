@@ -211,15 +211,21 @@ runTrainCommand(const std::vector<std::string> & arguments)
   {
     pairs.resize(maxCases);
   }
+  // Every volume is presented in the orientation of the first one, which the model records.
+  const ImageGeometry reference = readGeometry(pairs.front().imagePath);
+  metadata.trainingSpacing = reference.spacing;
+  if (reference.dimension == 3)
+  {
+    metadata.trainingDirection = reference.direction;
+  }
   std::vector<TrainingCase> cases;
   ProgressBar reading(std::cerr, "reading " + std::to_string(pairs.size()) + " cases", standardErrorIsTerminal());
   for (size_t index = 0; index < pairs.size(); ++index)
   {
-    cases.push_back(readTrainingCase(pairs[index], metadata.classes));
+    cases.push_back(readTrainingCase(pairs[index], metadata.classes, metadata.trainingDirection));
     reading.update(static_cast<double>(index + 1) / static_cast<double>(pairs.size()));
   }
   reading.finish();
-  metadata.trainingSpacing = readSpacing(pairs.front().imagePath);
   metadata.training["command"] = joinArguments(arguments);
   metadata.training["learning_rate"] = options.learningRate;
   metadata.training["batch_size"] = options.batchSize;

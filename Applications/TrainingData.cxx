@@ -93,11 +93,13 @@ findImageLabelPairs(const std::string & folder)
 }
 
 TrainingCase
-readTrainingCase(const ImageLabelPair & pair, const std::vector<ClassInfo> & classes)
+readTrainingCase(const ImageLabelPair & pair, const std::vector<ClassInfo> & classes,
+                 const std::optional<DirectionMatrix> & referenceDirection)
 {
   TrainingCase result;
   result.name = pair.name;
-  result.image = readImageTensor(pair.imagePath).tensor;
+  const LoadedImage image = readImageTensor(pair.imagePath);
+  result.image = image.tensor;
   const LoadedImage label = readImageTensor(pair.labelPath);
   if (label.tensor.size(0) != 1)
   {
@@ -113,6 +115,13 @@ readTrainingCase(const ImageLabelPair & pair, const std::vector<ClassInfo> & cla
 
   // Label files are sometimes stored as float (a few Decathlon files are); round before mapping.
   values = values.round().to(torch::kInt64);
+
+  if (referenceDirection && image.fileDimension == 3)
+  {
+    const AxisMapping mapping = axisMappingBetween(directionOf(image.image), *referenceDirection);
+    result.image = toTrainingOrientation(result.image, mapping);
+    values = toTrainingOrientation(values.unsqueeze(0), mapping)[0];
+  }
   const bool binary = classes.size() == 2;
   if (binary && values.max().item<int64_t>() > classes[1].labelValue && values.max().item<int64_t>() <= 255)
   {
@@ -135,10 +144,11 @@ readTrainingCase(const ImageLabelPair & pair, const std::vector<ClassInfo> & cla
   return result;
 }
 
-std::vector<double>
-readSpacing(const std::string & imagePath)
+ImageGeometry
+readGeometry(const std::string & imagePath)
 {
-  return readImageTensor(imagePath).spacing;
+  const LoadedImage image = readImageTensor(imagePath);
+  return { image.spacing, directionOf(image.image), image.fileDimension };
 }
 
 } // namespace unetpp

@@ -3,6 +3,7 @@
 #include "unetpp/ModelFile.h"
 #include "unetpp/Trainer.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,10 +29,20 @@ std::vector<ImageLabelPair> findImageLabelPairs(const std::string & folder);
  * Reads a pair with ITK into a TrainingCase. Label voxels are mapped to class indices by the classes'
  * label values. An 8-bit mask of a binary model (0/255, with a few grey levels left by resizing) is
  * thresholded at 128 instead. Throws std::invalid_argument naming the file and the unknown value.
+ * A volume whose direction differs from `referenceDirection` is permuted and flipped to it (no resampling),
+ * so that every training slice has the same anatomical orientation.
  */
-TrainingCase readTrainingCase(const ImageLabelPair & pair, const std::vector<ClassInfo> & classes);
+TrainingCase readTrainingCase(const ImageLabelPair & pair, const std::vector<ClassInfo> & classes,
+                              const std::optional<DirectionMatrix> & referenceDirection);
 
-/** Spacing of the first image of a pair list, in millimetres, ITK index order. */
-std::vector<double> readSpacing(const std::string & imagePath);
+/** Spacing, direction and dimension of an image file, as training records them in the model. */
+struct ImageGeometry
+{
+  std::vector<double> spacing;
+  DirectionMatrix direction{};
+  unsigned dimension = 3;
+};
+
+ImageGeometry readGeometry(const std::string & imagePath);
 
 } // namespace unetpp

@@ -312,20 +312,39 @@ UNetPlusPlusImageFilter<TInputImage, TOutputImage, TProbabilityImage>::GenerateD
     itkExceptionMacro(<< "cannot set up inference: " << error.what());
   }
 
-  const int     sliceAxis = engine->sliceAxisFor(image);
+  // Volumes are matched to the model's training orientation by the engine, which needs their direction.
+  std::optional<unetpp::DirectionMatrix> direction;
+  if constexpr (ImageDimension == 3)
+  {
+    const auto &            inputDirection = this->GetInput()->GetDirection();
+    unetpp::DirectionMatrix matrix{};
+    for (unsigned row = 0; row < 3; ++row)
+    {
+      for (unsigned column = 0; column < 3; ++column)
+      {
+        matrix[row * 3 + column] = inputDirection[row][column];
+      }
+    }
+    direction = matrix;
+  }
+
+  const int     sliceAxis = engine->sliceAxisFor(image, direction);
   const int64_t slices = unetpp::sliceCount(image, sliceAxis);
   int64_t       slicesDone = 0;
   bool          completed = false;
   try
   {
-    completed = engine->run(image, [&](const unetpp::SliceResult & slice) {
-      this->WriteSlice(slice, sliceAxis);
-      slicesDone = slice.index + 1;
-      this->UpdateProgress(static_cast<float>(slicesDone) / static_cast<float>(slices));
+    completed = engine->run(
+      image,
+      [&](const unetpp::SliceResult & slice) {
+        this->WriteSlice(slice, slice.axis);
+        ++slicesDone;
+        this->UpdateProgress(static_cast<float>(slicesDone) / static_cast<float>(slices));
 
-      // An observer of the progress event may have asked to stop; returning false ends the run here.
-      return !this->GetAbortGenerateData();
-    });
+        // An observer of the progress event may have asked to stop; returning false ends the run here.
+        return !this->GetAbortGenerateData();
+      },
+      direction);
   }
   catch (const ExceptionObject &)
   {

@@ -268,6 +268,7 @@ toJson(const ModelMetadata & metadata)
     { "slice_axis", metadata.sliceAxis },
     { "patch_size", metadata.patchSize },
     { "training_spacing", metadata.trainingSpacing },
+    { "training_direction", metadata.trainingDirection ? nlohmann::json(*metadata.trainingDirection) : nlohmann::json() },
     { "training_data", metadata.trainingData },
     { "training_data_license", metadata.trainingDataLicense },
     { "training", metadata.training },
@@ -320,6 +321,10 @@ metadataFromJson(const nlohmann::json & json)
   metadata.sliceAxis = json.at("slice_axis").get<int>();
   metadata.patchSize = json.at("patch_size").get<std::array<int64_t, 2>>();
   metadata.trainingSpacing = json.value("training_spacing", std::vector<double>{});
+  if (json.contains("training_direction") && !json.at("training_direction").is_null())
+  {
+    metadata.trainingDirection = json.at("training_direction").get<DirectionMatrix>();
+  }
   metadata.trainingData = json.value("training_data", "");
   metadata.trainingDataLicense = json.value("training_data_license", "");
   metadata.training = json.value("training", nlohmann::json::object());

@@ -94,10 +94,24 @@ SegmentationEngine::labelValues() const
   return torch::tensor(values, torch::kInt32);
 }
 
-int
-SegmentationEngine::sliceAxisFor(const torch::Tensor & image) const
+AxisMapping
+SegmentationEngine::axisMappingFor(const torch::Tensor & image, const std::optional<DirectionMatrix> & direction) const
 {
-  return image.size(1) == 1 ? 2 : m_Model.metadata.sliceAxis;
+  if (!direction || !m_Model.metadata.trainingDirection || image.size(1) == 1)
+  {
+    return {};
+  }
+  return axisMappingBetween(*direction, *m_Model.metadata.trainingDirection);
+}
+
+int
+SegmentationEngine::sliceAxisFor(const torch::Tensor & image, const std::optional<DirectionMatrix> & direction) const
+{
+  if (image.size(1) == 1)
+  {
+    return 2;
+  }
+  return axisMappingFor(image, direction).sourceAxis[static_cast<size_t>(m_Model.metadata.sliceAxis)];
 }
 
 void
@@ -127,11 +141,15 @@ SegmentationEngine::probabilitiesToLabels(const torch::Tensor & probabilities) c
 }
 
 bool
-SegmentationEngine::run(const torch::Tensor & image, const SliceCallback & onSlice)
+SegmentationEngine::run(const torch::Tensor & image, const SliceCallback & onSlice,
+                        const std::optional<DirectionMatrix> & direction)
 {
   checkImage(image);
-  const int axis = sliceAxisFor(image);
-  const torch::Tensor normalized = normalizeIntensities(image, m_Model.metadata.intensity);
+  const AxisMapping mapping = axisMappingFor(image, direction);
+  const int axis = image.size(1) == 1 ? 2 : m_Model.metadata.sliceAxis;
+  const int inputAxis = mapping.sourceAxis[static_cast<size_t>(axis)];
+  const torch::Tensor normalized =
+    toTrainingOrientation(normalizeIntensities(image, m_Model.metadata.intensity), mapping);
   const int64_t slices = sliceCount(normalized, axis);
   const int64_t classes = static_cast<int64_t>(m_Model.metadata.classes.size());
   const auto & patch = m_Tiler.patchSize();
@@ -147,9 +165,14 @@ SegmentationEngine::run(const torch::Tensor & image, const SliceCallback & onSli
     while (!aborted && !inFlight.empty() && inFlight.front().tilesLeft == 0)
     {
       PendingSlice & done = inFlight.front();
+      // Map the slice back to the input's grid: restore its slice dimension, undo the re-orientation, drop it again.
+      const torch::Tensor probabilities = m_Tiler.crop(done.weightedSum / done.weightTotal, done.rows, done.columns);
       SliceResult result;
-      result.index = done.index;
-      result.probabilities = m_Tiler.crop(done.weightedSum / done.weightTotal, done.rows, done.columns).contiguous();
+      result.axis = inputAxis;
+      result.index = mapping.flipped[static_cast<size_t>(axis)] ? slices - 1 - done.index : done.index;
+      result.probabilities = fromTrainingOrientation(probabilities.unsqueeze(tensorDimensionOfAxis(axis)), mapping)
+                               .squeeze(tensorDimensionOfAxis(inputAxis))
+                               .contiguous();
       result.labels = probabilitiesToLabels(result.probabilities);
       aborted = onSlice && !onSlice(result);
       inFlight.pop_front();
@@ -224,12 +247,12 @@ SegmentationEngine::run(const torch::Tensor & image, const SliceCallback & onSli
 
 SegmentationResult
 SegmentationEngine::segment(const torch::Tensor & image, bool keepProbabilities,
-                            const std::function<bool(double)> & onProgress)
+                            const std::function<bool(double)> & onProgress,
+                            const std::optional<DirectionMatrix> & direction)
 {
   checkImage(image);
-  const int axis = sliceAxisFor(image);
-  const int64_t dimension = tensorDimensionOfAxis(axis);
-  const int64_t slices = image.size(dimension);
+  const int64_t slices = image.size(tensorDimensionOfAxis(sliceAxisFor(image, direction)));
+  int64_t slicesDone = 0;
   const int64_t classes = static_cast<int64_t>(m_Model.metadata.classes.size());
 
   SegmentationResult result;
@@ -239,15 +262,20 @@ SegmentationEngine::segment(const torch::Tensor & image, bool keepProbabilities,
     result.probabilities = torch::zeros({ classes, image.size(1), image.size(2), image.size(3) });
   }
 
-  const bool completed = run(image, [&](const SliceResult & slice) {
-    // The labelmap has no channel dimension, so the slice's dimension there is one less.
-    result.labels.select(dimension - 1, slice.index).copy_(slice.labels);
-    if (keepProbabilities)
-    {
-      result.probabilities.select(dimension, slice.index).copy_(slice.probabilities);
-    }
-    return !onProgress || onProgress(static_cast<double>(slice.index + 1) / static_cast<double>(slices));
-  });
+  const bool completed = run(
+    image,
+    [&](const SliceResult & slice) {
+      // The labelmap has no channel dimension, so the slice's dimension there is one less.
+      const int64_t dimension = tensorDimensionOfAxis(slice.axis);
+      result.labels.select(dimension - 1, slice.index).copy_(slice.labels);
+      if (keepProbabilities)
+      {
+        result.probabilities.select(dimension, slice.index).copy_(slice.probabilities);
+      }
+      ++slicesDone;
+      return !onProgress || onProgress(static_cast<double>(slicesDone) / static_cast<double>(slices));
+    },
+    direction);
   return completed ? result : SegmentationResult{};
 }
 

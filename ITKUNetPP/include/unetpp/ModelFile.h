@@ -1,11 +1,13 @@
 #pragma once
 
 #include "unetpp/NetworkConfig.h"
+#include "unetpp/Orientation.h"
 #include "unetpp/UNetPlusPlus.h"
 
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -69,6 +71,13 @@ struct ModelMetadata
 
   /** Voxel spacing of the training images in millimetres, ITK index order. */
   std::vector<double> trainingSpacing;
+
+  /**
+   * Direction cosines (ITK, LPS) of the training volumes. Volumes in another orientation are permuted and
+   * flipped to it before inference (and back after), so that slices look as they did in training.
+   * Absent for models trained on 2D images.
+   */
+  std::optional<DirectionMatrix> trainingDirection;
 
   std::string trainingData;
   std::string trainingDataLicense;

@@ -1,11 +1,13 @@
 #pragma once
 
 #include "unetpp/ModelFile.h"
+#include "unetpp/Orientation.h"
 #include "unetpp/SliceTiler.h"
 
 #include <torch/torch.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace unetpp
@@ -31,8 +33,9 @@ int configureThreads(int threads);
 /** Result for one slice, handed to the caller as soon as all its tiles are blended. */
 struct SliceResult
 {
-  int64_t index = 0;
-  torch::Tensor probabilities; ///< [classes, rows, columns] float32 on the CPU, class order of the model
+  int axis = 2;      ///< ITK index axis of the input image that the slice is cut along
+  int64_t index = 0; ///< index of the slice along that axis of the input image
+  torch::Tensor probabilities; ///< [classes, rows, columns] float32 on the CPU, laid out as sliceOf(input, axis, index)
   torch::Tensor labels;        ///< [rows, columns] int32 label values from the model's class list
 };
 
@@ -46,8 +49,11 @@ struct SegmentationResult
 /**
  * Runs a model over a 2D image or a 3D volume slice by slice (LibTorch only, no ITK).
  *
- * The image is a tensor [channels, z, y, x] (a 2D image has z = 1 and is cut along axis 2). It is normalised
- * as the model file says, cut into slices along the model's slice axis, each slice into tiles (SliceTiler),
+ * The image is a tensor [channels, z, y, x] (a 2D image has z = 1 and is cut along axis 2). When the caller
+ * gives the image's direction and the model records its training orientation, the volume is first permuted
+ * and flipped to that orientation (no resampling) and every result is mapped back, so results always come
+ * in the input's own voxel grid. The image is normalised as the model file says, cut into slices along the
+ * model's slice axis, each slice into tiles (SliceTiler),
  * and tiles from consecutive slices are batched through the network pruned at the requested level. Memory
  * stays bounded by one batch of tiles plus the slices whose tiles are in flight, whatever the volume size,
  * unless the caller asks segment() for the whole probability volume.
@@ -60,18 +66,26 @@ public:
 
   SegmentationEngine(Model model, InferenceOptions options);
 
-  /** Segments every slice and passes each to `onSlice`; returns false when the callback aborted. */
-  bool run(const torch::Tensor & image, const SliceCallback & onSlice);
+  /**
+   * Segments every slice and passes each to `onSlice`; returns false when the callback aborted. `direction`
+   * is the image's direction matrix, used to match the model's training orientation.
+   */
+  bool run(const torch::Tensor & image, const SliceCallback & onSlice,
+           const std::optional<DirectionMatrix> & direction = std::nullopt);
 
   /**
    * Segments the whole image and assembles the labelmap (and the probabilities when asked). `onProgress`
    * receives the fraction done after each slice and may return false to abort, in which case the result is empty.
    */
   SegmentationResult segment(const torch::Tensor & image, bool keepProbabilities,
-                             const std::function<bool(double)> & onProgress = {});
+                             const std::function<bool(double)> & onProgress = {},
+                             const std::optional<DirectionMatrix> & direction = std::nullopt);
 
-  /** Axis the image is cut along for this image: the model's axis for volumes, 2 for 2D images. */
-  int sliceAxisFor(const torch::Tensor & image) const;
+  /** Input axis that the image is cut along: the model's axis after re-orientation for volumes, 2 for 2D images. */
+  int sliceAxisFor(const torch::Tensor & image, const std::optional<DirectionMatrix> & direction = std::nullopt) const;
+
+  /** Re-orientation applied to this image: identity for 2D images or when either direction is unknown. */
+  AxisMapping axisMappingFor(const torch::Tensor & image, const std::optional<DirectionMatrix> & direction) const;
 
   /** Throws std::invalid_argument when the image does not fit the model (rank, channels, empty). */
   void checkImage(const torch::Tensor & image) const;
