@@ -26,6 +26,8 @@ readonly REQUIRED_PACKAGES=(
   # Tests. xmllint (libxml2-utils) validates the Slicer CLI module's XML description.
   libgtest-dev
   libxml2-utils
+  # Qt 5 Widgets for the settings and results widgets of the Slicer panel, tested offscreen.
+  qtbase5-dev
   # Downloading the sample image outside a development checkout, and the test that serves it over
   # loopback with python3 -m http.server.
   curl
