@@ -248,6 +248,8 @@ Trainer::settingsFingerprint() const
   nlohmann::json model = toJson(m_Base);
   model.erase("training");
   model.erase("validation_metrics");
+  // The training direction is read from the first case, which the case lists below already identify.
+  model.erase("training_direction");
   std::vector<std::string> trainingNames;
   std::vector<std::string> validationNames;
   for (const auto & trainingCase : m_TrainingCases)
