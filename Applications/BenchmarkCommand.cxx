@@ -84,22 +84,6 @@ summarize(const BenchmarkRow & row)
   return summary;
 }
 
-std::vector<std::string>
-splitList(const std::string & text)
-{
-  std::vector<std::string> items;
-  std::istringstream stream(text);
-  std::string item;
-  while (std::getline(stream, item, ','))
-  {
-    if (!item.empty())
-    {
-      items.push_back(item);
-    }
-  }
-  return items;
-}
-
 std::vector<int>
 parseLevels(const CommandLine & commandLine, const UNetPlusPlus & network)
 {

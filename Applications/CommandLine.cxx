@@ -161,6 +161,22 @@ CommandLine::number(const std::string & name) const
   return result;
 }
 
+std::vector<std::string>
+splitList(const std::string & text)
+{
+  std::vector<std::string> items;
+  std::istringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ','))
+  {
+    if (!item.empty())
+    {
+      items.push_back(item);
+    }
+  }
+  return items;
+}
+
 std::string
 CommandLine::usage() const
 {

@@ -62,4 +62,7 @@ private:
   bool m_HelpRequested = false;
 };
 
+/** Splits "a,b,c" into its non-empty items, as list options such as --levels take them. */
+std::vector<std::string> splitList(const std::string & text);
+
 } // namespace unetpp

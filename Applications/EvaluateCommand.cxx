@@ -21,23 +21,6 @@ namespace unetpp
 namespace
 {
 
-/** Splits "a,b,c" into its non-empty items. */
-std::vector<std::string>
-splitList(const std::string & text)
-{
-  std::vector<std::string> items;
-  std::istringstream stream(text);
-  std::string item;
-  while (std::getline(stream, item, ','))
-  {
-    if (!item.empty())
-    {
-      items.push_back(item);
-    }
-  }
-  return items;
-}
-
 /** File name without its extensions: "hippocampus_001.nii.gz" gives "hippocampus_001". */
 std::string
 stemOf(const std::string & name)

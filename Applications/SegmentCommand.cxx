@@ -117,7 +117,14 @@ runSegmentCommand(const std::vector<std::string> & arguments)
 
   const std::string modelName = model.metadata.name;
   SegmentationEngine engine(std::move(model), options);
-  engine.checkImage(input.loaded.tensor);
+  try
+  {
+    engine.checkImage(input.loaded.tensor);
+  }
+  catch (const std::invalid_argument & error)
+  {
+    throw std::invalid_argument("cannot segment " + input.source + " with model " + modelPath + ": " + error.what());
+  }
   const std::optional<DirectionMatrix> direction =
     dimension == 3 ? std::optional<DirectionMatrix>(directionOf(input.loaded.image)) : std::nullopt;
   std::cout << "input: " << input.source << ", " << formatSize(input.loaded) << '\n'
