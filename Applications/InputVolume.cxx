@@ -3,8 +3,13 @@
 #include <itkGDCMImageIO.h>
 #include <itkGDCMSeriesFileNames.h>
 #include <itkImageSeriesReader.h>
+#include <itkMetaDataObject.h>
 
+#include <algorithm>
+#include <array>
+#include <cmath>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 
 namespace unetpp
@@ -62,6 +67,80 @@ chooseSeries(const std::vector<DicomSeriesInfo> & series, const std::string & ch
     }
   }
   throw std::invalid_argument("no series '" + choice + "' in " + folder + "; the folder holds:" + listSeries(series));
+}
+
+std::optional<std::array<double, 3>>
+imagePosition(const itk::MetaDataDictionary & dictionary)
+{
+  std::string text;
+  if (!itk::ExposeMetaData<std::string>(dictionary, "0020|0032", text))
+  {
+    return std::nullopt;
+  }
+  std::array<double, 3> position{};
+  std::replace(text.begin(), text.end(), '\\', ' ');
+  std::istringstream stream(text);
+  for (double & coordinate : position)
+  {
+    if (!(stream >> coordinate))
+    {
+      return std::nullopt;
+    }
+  }
+  return position;
+}
+
+/**
+ * Rejects a series whose slices do not stack into a regular volume: two files at the same position (a copied
+ * file, or two acquisitions mixed) or gaps in the slice spacing (missing files). Reading such a series would
+ * give a volume with a wrong slice spacing, and so wrong label volumes.
+ */
+void
+checkSlicePositions(const VectorVolume * volume, const itk::ImageSeriesReader<VectorVolume>::DictionaryArrayType & slices,
+                    const DicomSeriesInfo & series)
+{
+  // Relative spread of slice distances that still counts as even spacing.
+  constexpr double SpacingTolerance = 0.1;
+  std::vector<double> distances;
+  for (const auto * dictionary : slices)
+  {
+    const auto position = imagePosition(*dictionary);
+    if (!position)
+    {
+      return;
+    }
+    double along = 0.0;
+    for (unsigned row = 0; row < 3; ++row)
+    {
+      along += (*position)[row] * volume->GetDirection()[row][2];
+    }
+    distances.push_back(along);
+  }
+  for (size_t index = 1; index < distances.size(); ++index)
+  {
+    const double step = distances[index] - distances[index - 1];
+    if (std::abs(step) < 1e-4)
+    {
+      throw std::invalid_argument("DICOM series " + series.identifier + " has two files at the same slice position: " +
+                                  series.fileNames[index - 1] + " and " + series.fileNames[index] +
+                                  "; remove the duplicate or separate the acquisitions");
+    }
+  }
+  if (distances.size() >= 3)
+  {
+    std::vector<double> steps;
+    for (size_t index = 1; index < distances.size(); ++index)
+    {
+      steps.push_back(std::abs(distances[index] - distances[index - 1]));
+    }
+    const auto [smallest, largest] = std::minmax_element(steps.begin(), steps.end());
+    if (*largest > (1.0 + SpacingTolerance) * *smallest)
+    {
+      throw std::invalid_argument("DICOM series " + series.identifier + " has uneven slice spacing (" +
+                                  std::to_string(*smallest) + " to " + std::to_string(*largest) +
+                                  " mm), which usually means missing slices; it cannot be read as one regular volume");
+    }
+  }
 }
 
 } // namespace
@@ -141,6 +220,8 @@ readInputVolume(const std::string & path, const std::string & series)
     throw std::invalid_argument("cannot read DICOM series " + chosen.identifier + " in " + path + ": " +
                                 error.GetDescription());
   }
+
+  checkSlicePositions(reader->GetOutput(), *reader->GetMetaDataDictionaryArray(), chosen);
 
   InputVolume input;
   input.loaded.image = reader->GetOutput();

@@ -105,6 +105,10 @@ writeVectors(const torch::Tensor & probabilities, const VectorVolume * reference
 void
 checkOutputPath(const std::string & path, unsigned dimension, const std::string & option)
 {
+  if (std::filesystem::is_directory(path))
+  {
+    throw std::invalid_argument(option + " " + path + " is a folder; give the path of the file to write");
+  }
   const bool volumeFormat =
     endsWith(path, ".nii") || endsWith(path, ".nii.gz") || endsWith(path, ".nrrd") || endsWith(path, ".mha");
   const bool pictureFormat = endsWith(path, ".png");

@@ -9,6 +9,8 @@
 #include "unetpp/SegmentationEngine.h"
 
 #include <chrono>
+#include <cmath>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -67,6 +69,45 @@ reportVolumes(std::ostream & stream, const torch::Tensor & labels, const ModelMe
   }
 }
 
+/** Throws a UsageError when two paths name the same file, so that an output never replaces an input. */
+void
+checkNotSameFile(const std::string & path, const std::string & other, const std::string & option,
+                 const std::string & otherName)
+{
+  const auto normalized = [](const std::string & value) {
+    return std::filesystem::weakly_canonical(std::filesystem::absolute(value)).string();
+  };
+  if (normalized(path) == normalized(other))
+  {
+    throw UsageError(option + " " + path + " is the same file as " + otherName + "; choose another output path");
+  }
+}
+
+/**
+ * Warns when the image's voxel spacing differs from the training spacing by more than a third on any axis,
+ * because a 2D network sees structures at the wrong scale then, and the labels are not to be trusted.
+ */
+void
+warnIfFarFromTraining(std::ostream & stream, const ModelMetadata & metadata, const LoadedImage & loaded)
+{
+  constexpr double SpacingTolerance = 1.0 / 3.0;
+  if (loaded.fileDimension != 3 || metadata.trainingSpacing.size() != 3)
+  {
+    return;
+  }
+  for (unsigned axis = 0; axis < 3; ++axis)
+  {
+    const double training = metadata.trainingSpacing[axis];
+    if (training > 0.0 && std::abs(loaded.spacing[axis] - training) > SpacingTolerance * training)
+    {
+      stream << "warning: voxel spacing " << loaded.spacing[axis] << " mm along axis " << axis
+             << " differs from the model's training spacing of " << training
+             << " mm; the model was not trained on such images and its labels may be wrong\n";
+      return;
+    }
+  }
+}
+
 } // namespace
 
 int
@@ -110,8 +151,11 @@ runSegmentCommand(const std::vector<std::string> & arguments)
   const InputVolume input = readInputVolume(inputPath, commandLine.optionalValue("series").value_or(""));
   const unsigned dimension = input.loaded.fileDimension;
   checkOutputPath(outputPath, dimension, "--output");
+  checkNotSameFile(outputPath, inputPath, "--output", "the input");
   if (probabilitiesPath)
   {
+    checkNotSameFile(*probabilitiesPath, inputPath, "--probabilities", "the input");
+    checkNotSameFile(*probabilitiesPath, outputPath, "--probabilities", "--output");
     checkOutputPath(*probabilitiesPath, dimension, "--probabilities");
   }
 
@@ -152,6 +196,7 @@ runSegmentCommand(const std::vector<std::string> & arguments)
     writeProbabilities(result.probabilities, input.loaded.image, dimension, *probabilitiesPath);
   }
   reportVolumes(std::cout, result.labels, engine.metadata(), input.loaded);
+  warnIfFarFromTraining(std::cerr, engine.metadata(), input.loaded);
   std::cout << "wrote " << outputPath << (probabilitiesPath ? " and " + *probabilitiesPath : "") << '\n';
   return 0;
 }

@@ -30,6 +30,9 @@ struct QueuedTile
   torch::Tensor pixels; ///< [channels, patch rows, patch columns]
 };
 
+// Far more threads than any CPU has cores only slows LibTorch down, and thousands exhaust the process.
+constexpr int MaximumThreads = 128;
+
 } // namespace
 
 torch::Device
@@ -57,9 +60,10 @@ resolveDevice(const std::string & request)
 int
 configureThreads(int threads)
 {
-  if (threads < 0)
+  if (threads < 0 || threads > MaximumThreads)
   {
-    throw std::invalid_argument("thread count must be 0 (every core) or positive, got " + std::to_string(threads));
+    throw std::invalid_argument("thread count must lie between 0 (every core) and " + std::to_string(MaximumThreads) +
+                                ", got " + std::to_string(threads));
   }
   const int count = threads > 0 ? threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   // LibTorch starts with a single intra-op thread in some builds (Debian's among them), so set it explicitly.

@@ -321,6 +321,46 @@ TEST_F(SegmentCommand, UnwritableOutputIsRejected)
   expectRejected("--input " + quoted(image), "must end in", m_Folder + "/out.jpg");
 }
 
+TEST_F(SegmentCommand, DuplicateDicomSliceIsRejected)
+{
+  // A copy of one file under a second name puts two slices at one position; stacking them would halve
+  // the slice spacing and every label volume.
+  const std::string series = m_Folder + "/duplicate";
+  fs::copy(m_Data + "/mr-dicom-studies/Study1/13_HCropVolume", series);
+  fs::copy_file(series + "/5.dcm", series + "/5copy.dcm");
+  expectRejected("--input " + quoted(series), "two files at the same slice position", m_Folder + "/out.nii.gz");
+}
+
+TEST_F(SegmentCommand, MissingDicomSliceIsRejected)
+{
+  // Without one inner file the slice spacing jumps from 1 mm to 2 mm at the gap.
+  const std::string series = m_Folder + "/gap";
+  fs::copy(m_Data + "/mr-dicom-studies/Study1/13_HCropVolume", series);
+  fs::remove(series + "/10.dcm");
+  expectRejected("--input " + quoted(series), "uneven slice spacing", m_Folder + "/out.nii.gz");
+}
+
+TEST_F(SegmentCommand, OutputOverInputIsRejected)
+{
+  const std::string image = m_Folder + "/image.nii.gz";
+  fs::copy_file(m_Data + "/hippocampus/imagesTr/hippocampus_001.nii.gz", image);
+  const auto sizeBefore = fs::file_size(image);
+  const auto result = runUnetpp("segment --input " + quoted(image) + " --output " + quoted(image));
+  EXPECT_EQ(result.exitStatus, 2) << result.output;
+  EXPECT_NE(result.output.find("is the same file as the input"), std::string::npos) << result.output;
+  EXPECT_EQ(fs::file_size(image), sizeBefore) << "the input was overwritten";
+}
+
+TEST_F(SegmentCommand, OutputFolderIsRejected)
+{
+  fs::create_directory(m_Folder + "/folder.nii.gz");
+  const auto result = runUnetpp("segment --input " + quoted(m_Data + "/hippocampus/imagesTr/hippocampus_001.nii.gz") +
+                                " --output " + quoted(m_Folder + "/folder.nii.gz"));
+  EXPECT_EQ(result.exitStatus, 1) << result.output;
+  EXPECT_NE(result.output.find("is a folder"), std::string::npos) << result.output;
+  EXPECT_EQ(result.output.find("segmented"), std::string::npos) << "the check must run before inference";
+}
+
 TEST_F(SegmentCommand, UnknownOptionIsAUsageError)
 {
   const auto result = runUnetpp("segment --input x --output y --colour red");
