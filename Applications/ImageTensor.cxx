@@ -3,6 +3,9 @@
 #include <itkImageFileReader.h>
 #include <itkImageIOFactory.h>
 
+#include <zlib.h>
+
+#include <array>
 #include <cstring>
 #include <filesystem>
 
@@ -21,6 +24,66 @@ toTensor(const VectorVolume * image)
   // clone(), because contiguous() returns the same memory when there is one component.
   return interleaved.permute({ 3, 0, 1, 2 }).clone(torch::MemoryFormat::Contiguous);
 }
+
+namespace
+{
+
+bool
+hasSuffix(const std::string & text, const std::string & suffix)
+{
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+/**
+ * Throws std::invalid_argument when a NIfTI-1 file (.nii or .nii.gz) holds fewer bytes than its header
+ * promises. ITK 5.2's NIfTI reader fills the missing voxels without reporting it, so a truncated download
+ * would otherwise be segmented as if it were whole.
+ */
+void
+checkNiftiComplete(const std::string & path, size_t imageBytes)
+{
+  if (!hasSuffix(path, ".nii") && !hasSuffix(path, ".nii.gz"))
+  {
+    return;
+  }
+  gzFile file = gzopen(path.c_str(), "rb");
+  if (file == nullptr)
+  {
+    return;
+  }
+  std::array<char, 65536> buffer{};
+  size_t total = 0;
+  float voxelOffset = 0.0F;
+  int32_t headerSize = 0;
+  int count = 0;
+  while ((count = gzread(file, buffer.data(), static_cast<unsigned>(buffer.size()))) > 0)
+  {
+    if (total == 0 && count >= 112)
+    {
+      std::memcpy(&headerSize, buffer.data(), sizeof(headerSize));
+      std::memcpy(&voxelOffset, buffer.data() + 108, sizeof(voxelOffset));
+    }
+    total += static_cast<size_t>(count);
+  }
+  int error = Z_OK;
+  gzerror(file, &error);
+  gzclose(file);
+
+  // Only NIfTI-1 headers in the machine's byte order are checked; others are left to ITK.
+  constexpr int32_t Nifti1HeaderSize = 348;
+  if (headerSize != Nifti1HeaderSize)
+  {
+    return;
+  }
+  const auto expected = static_cast<size_t>(voxelOffset) + imageBytes;
+  if (count < 0 || error != Z_OK || total < expected)
+  {
+    throw std::invalid_argument("input " + path + " is truncated or damaged: it holds " + std::to_string(total) +
+                                " bytes (uncompressed) where its header needs " + std::to_string(expected));
+  }
+}
+
+} // namespace
 
 DirectionMatrix
 directionOf(const VectorVolume * image)
@@ -71,6 +134,8 @@ readImageTensor(const std::string & path)
                                   "D image; only 2D images and 3D volumes can be segmented (extract one volume first)");
     }
   }
+
+  checkNiftiComplete(path, io->GetImageSizeInBytes());
 
   auto reader = itk::ImageFileReader<VectorVolume>::New();
   reader->SetFileName(path);

@@ -23,6 +23,8 @@ readonly REQUIRED_PACKAGES=(
   libdcmtk-dev
   # Model file metadata.
   nlohmann-json3-dev
+  # Checking that compressed NIfTI input is complete.
+  zlib1g-dev
   # Tests. xmllint (libxml2-utils) validates the Slicer CLI module's XML description.
   libgtest-dev
   libxml2-utils

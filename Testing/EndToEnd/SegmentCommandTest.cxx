@@ -298,6 +298,15 @@ TEST_F(SegmentCommand, NonFiniteVoxelsAreRejected)
   expectRejected("--input " + quoted(path), "NaN or infinite", m_Folder + "/out.nii.gz");
 }
 
+TEST_F(SegmentCommand, TruncatedImageIsRejected)
+{
+  // Half of a real compressed NIfTI file: ITK 5.2 would read it and fill the missing voxels silently.
+  const std::string truncated = m_Folder + "/truncated.nii.gz";
+  fs::copy_file(m_Data + "/hippocampus/imagesTr/hippocampus_001.nii.gz", truncated);
+  fs::resize_file(truncated, fs::file_size(truncated) / 2);
+  expectRejected("--input " + quoted(truncated), "is truncated or damaged", m_Folder + "/out.nii.gz");
+}
+
 TEST_F(SegmentCommand, TruncatedModelIsRejected)
 {
   const std::string truncated = m_Folder + "/truncated.unetpp";
