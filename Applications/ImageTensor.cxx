@@ -35,8 +35,8 @@ hasSuffix(const std::string & text, const std::string & suffix)
 }
 
 /**
- * Throws std::invalid_argument when a NIfTI-1 file (.nii or .nii.gz) holds fewer bytes than its header
- * promises. ITK 5.2's NIfTI reader fills the missing voxels without reporting it, so a truncated download
+ * Throws std::invalid_argument when a NIfTI-1 file (.nii or .nii.gz) contains fewer bytes than its header
+ * needs. ITK 5.2's NIfTI reader fills the missing voxels without reporting it, so a truncated download
  * would otherwise be segmented as if it were whole.
  */
 void
@@ -78,7 +78,7 @@ checkNiftiComplete(const std::string & path, size_t imageBytes)
   const auto expected = static_cast<size_t>(voxelOffset) + imageBytes;
   if (count < 0 || error != Z_OK || total < expected)
   {
-    throw std::invalid_argument("input " + path + " is truncated or damaged: it holds " + std::to_string(total) +
+    throw std::invalid_argument("input " + path + " is truncated or damaged: it contains " + std::to_string(total) +
                                 " bytes (uncompressed) where its header needs " + std::to_string(expected));
   }
 }

@@ -47,7 +47,7 @@ chooseSeries(const std::vector<DicomSeriesInfo> & series, const std::string & ch
     {
       return series.front();
     }
-    throw std::invalid_argument("folder " + folder + " holds " + std::to_string(series.size()) +
+    throw std::invalid_argument("folder " + folder + " contains " + std::to_string(series.size()) +
                                 " DICOM series; choose one with --series NUMBER or --series IDENTIFIER:" +
                                 listSeries(series));
   }
@@ -66,7 +66,7 @@ chooseSeries(const std::vector<DicomSeriesInfo> & series, const std::string & ch
       return series[number - 1];
     }
   }
-  throw std::invalid_argument("no series '" + choice + "' in " + folder + "; the folder holds:" + listSeries(series));
+  throw std::invalid_argument("no series '" + choice + "' in " + folder + "; the folder contains:" + listSeries(series));
 }
 
 std::optional<std::array<double, 3>>

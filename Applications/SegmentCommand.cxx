@@ -85,7 +85,7 @@ checkNotSameFile(const std::string & path, const std::string & other, const std:
 
 /**
  * Warns when the image's voxel spacing differs from the training spacing by more than a third on any axis,
- * because a 2D network sees structures at the wrong scale then, and the labels are not to be trusted.
+ * because the network then receives structures at a scale it was not trained on.
  */
 void
 warnIfFarFromTraining(std::ostream & stream, const ModelMetadata & metadata, const LoadedImage & loaded)
