@@ -25,14 +25,14 @@ toTensor(const VectorVolume * image)
   return interleaved.permute({ 3, 0, 1, 2 }).clone(torch::MemoryFormat::Contiguous);
 }
 
-namespace
-{
-
 bool
-hasSuffix(const std::string & text, const std::string & suffix)
+endsWith(const std::string & text, const std::string & suffix)
 {
   return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
+
+namespace
+{
 
 /**
  * Throws std::invalid_argument when a NIfTI-1 file (.nii or .nii.gz) contains fewer bytes than its header
@@ -42,7 +42,7 @@ hasSuffix(const std::string & text, const std::string & suffix)
 void
 checkNiftiComplete(const std::string & path, size_t imageBytes)
 {
-  if (!hasSuffix(path, ".nii") && !hasSuffix(path, ".nii.gz"))
+  if (!endsWith(path, ".nii") && !endsWith(path, ".nii.gz"))
   {
     return;
   }

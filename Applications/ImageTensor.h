@@ -29,6 +29,9 @@ struct LoadedImage
  */
 LoadedImage readImageTensor(const std::string & path);
 
+/** Whether a file name ends with `suffix` (an extension such as ".nii.gz"). */
+bool endsWith(const std::string & text, const std::string & suffix);
+
 /** Direction matrix of an image, row-major. */
 DirectionMatrix directionOf(const VectorVolume * image);
 

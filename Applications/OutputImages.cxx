@@ -15,12 +15,6 @@ namespace unetpp
 namespace
 {
 
-bool
-endsWith(const std::string & text, const std::string & suffix)
-{
-  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 /** Copies origin, spacing and direction of the first `Dimension` axes of the reference. */
 template <typename ImageType>
 void

@@ -25,8 +25,7 @@ isImageFile(const fs::path & path)
   }
   for (const char * extension : { ".nii.gz", ".nii", ".nrrd", ".mha", ".mhd", ".png", ".tif", ".tiff" })
   {
-    const std::string suffix(extension);
-    if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+    if (endsWith(name, extension))
     {
       return true;
     }
