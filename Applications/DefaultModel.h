@@ -11,7 +11,7 @@ constexpr const char * DefaultModelFileName = "hippocampus.unetpp";
 /**
  * Path of the bundled default model: $UNETPP_MODEL_DIR when set, then the installed share folder next to the
  * executable (../share/unetpp/models), then the source tree's Data folder for a build that is not installed.
- * Throws std::invalid_argument listing the places searched when none holds the file.
+ * Throws std::invalid_argument listing the places searched when none contains the file.
  */
 std::string findDefaultModel();
 

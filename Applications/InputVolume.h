@@ -29,7 +29,7 @@ struct InputVolume
 };
 
 /**
- * Reads an image file, or the DICOM series in a folder. When the folder holds several series, `series`
+ * Reads an image file, or the DICOM series in a folder. When the folder contains several series, `series`
  * chooses one (its number in the listed order, starting at 1, or its identifier); without it the call throws
  * std::invalid_argument listing the series so that the user can pick one.
  */

@@ -9,7 +9,7 @@ namespace unetpp
 
 /**
  * Text progress bar with elapsed time and an estimate of the time left. On a terminal it redraws one
- * line; in a log file or pipe it prints a line at every tenth of the work, so logs stay readable.
+ * line. In a log file or pipe it prints a line at every tenth of the work, so logs stay readable.
  */
 class ProgressBar
 {

@@ -79,7 +79,7 @@ readClasses(const std::string & path)
 std::vector<ClassInfo>
 classesFromNames(const std::string & names)
 {
-  // Colours of the first classes, chosen to be told apart on a grey image.
+  // Colours of the first classes, chosen to stand out from each other on a grey image.
   const std::vector<std::array<int, 3>> palette{ { 0, 0, 0 },     { 230, 25, 75 }, { 60, 180, 75 },
                                                  { 0, 130, 200 }, { 245, 130, 48 }, { 145, 30, 180 } };
   std::vector<ClassInfo> classes;

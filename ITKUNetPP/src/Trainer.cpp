@@ -177,8 +177,8 @@ Trainer::makeBatch(const std::vector<SliceSample> & samples, const std::vector<i
     const int64_t columns = sample.image.size(2);
     const int64_t row = rows > patch[0] ? torch::randint(rows - patch[0] + 1, { 1 }).item<int64_t>() : 0;
     const int64_t column = columns > patch[1] ? torch::randint(columns - patch[1] + 1, { 1 }).item<int64_t>() : 0;
-    // In validation the crop is the top-left patch; validation slices larger than the patch are scored
-    // whole by validationDice, so this only affects the validation loss.
+    // In validation the crop is the top-left patch. Validation slices larger than the patch are scored
+    // whole by validationDice, so this crop only affects the validation loss.
     torch::Tensor image = sample.image.narrow(1, row, patch[0]).narrow(2, column, patch[1]);
     torch::Tensor label = sample.labels.narrow(0, row, patch[0]).narrow(1, column, patch[1]);
 
@@ -293,7 +293,7 @@ Trainer::train()
   network->to(m_Device);
   torch::optim::Adam optimizer(network->parameters(), torch::optim::AdamOptions(m_Options.learningRate));
 
-  // Resume from the checkpoint folder when it holds a run with the same settings.
+  // Resume from the checkpoint folder when it contains a run with the same settings.
   const std::filesystem::path checkpoints(m_Options.checkpointDirectory);
   const auto statePath = checkpoints / "state.json";
   const auto networkPath = checkpoints / "last-network.pt";

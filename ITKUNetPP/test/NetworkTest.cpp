@@ -15,7 +15,7 @@ namespace
 
 // The configuration of Zhou et al. (DLMIA 2018): one input channel, one output, filters 32-64-128-256-512,
 // no normalisation, 2x2 transposed convolutions. The expected counts below are the figures that paper's
-// architecture table gives; they follow from the layer shapes alone, so they check the wiring of every node.
+// architecture table gives. They follow from the layer shapes alone, so they check the wiring of every node.
 NetworkConfig
 paperConfig(Architecture architecture, bool deepSupervision)
 {

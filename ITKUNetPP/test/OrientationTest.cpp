@@ -47,7 +47,7 @@ TEST(Orientation, ObliqueAxesMapToClosest)
 
 TEST(Orientation, TensorFollowsMapping)
 {
-  // Tensor [1, z=2, y=3, x=4] with value = 100 z + 10 y + x, so every voxel says where it came from.
+  // Tensor [1, z=2, y=3, x=4] with value = 100 z + 10 y + x, so every value records the voxel it came from.
   const torch::Tensor volume = (torch::arange(2).view({ 1, 2, 1, 1 }) * 100 + torch::arange(3).view({ 1, 1, 3, 1 }) * 10 +
                                 torch::arange(4).view({ 1, 1, 1, 4 }))
                                  .to(torch::kFloat32);

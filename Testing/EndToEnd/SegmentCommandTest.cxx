@@ -156,7 +156,8 @@ TEST_F(SegmentCommand, DicomCropSeriesKeepGeometry)
       size_t posterior = 0;
       for (size_t index = 0; index < voxels; ++index)
       {
-        ASSERT_TRUE(buffer[index] >= 0 && buffer[index] <= 2) << "unexpected label " << buffer[index];
+        ASSERT_GE(buffer[index], 0) << "unexpected label at voxel " << index;
+        ASSERT_LE(buffer[index], 2) << "unexpected label at voxel " << index;
         anterior += buffer[index] == 1 ? 1 : 0;
         posterior += buffer[index] == 2 ? 1 : 0;
       }
@@ -292,7 +293,7 @@ TEST_F(SegmentCommand, NonFiniteVoxelsAreRejected)
 {
   auto image = readImage<FloatImage>(m_Data + "/hippocampus/imagesTr/hippocampus_001.nii.gz");
   image->GetBufferPointer()[100] = std::numeric_limits<float>::quiet_NaN();
-  // MetaImage keeps NaN as it is; ITK 5.2's NIfTI reader would turn it into 0 before the command sees it.
+  // MetaImage keeps NaN as it is, whereas ITK 5.2's NIfTI reader would turn it into 0 before the command reads it.
   const std::string path = m_Folder + "/nan.mha";
   itk::WriteImage(image, path);
   expectRejected("--input " + quoted(path), "NaN or infinite", m_Folder + "/out.nii.gz");
@@ -332,7 +333,7 @@ TEST_F(SegmentCommand, UnwritableOutputIsRejected)
 
 TEST_F(SegmentCommand, DuplicateDicomSliceIsRejected)
 {
-  // A copy of one file under a second name puts two slices at one position; stacking them would halve
+  // A copy of one file under a second name puts two slices at one position. Stacking them would halve
   // the slice spacing and every label volume.
   const std::string series = m_Folder + "/duplicate";
   fs::copy(m_Data + "/mr-dicom-studies/Study1/13_HCropVolume", series);
