@@ -118,7 +118,7 @@ runSegmentCommand(const std::vector<std::string> & arguments)
   commandLine.addOption("input", "PATH", "image file (NIfTI, NRRD, MHA, PNG, TIFF) or a folder with a DICOM series");
   commandLine.addOption("output", "PATH", "labelmap to write: .nii.gz, .nii, .nrrd, .mha, or .png for 2D input");
   commandLine.addOption("model", "FILE", "model file (default: the bundled hippocampus model)");
-  commandLine.addOption("level", "1-4", "pruning level: the network ends at deep supervision head L", "4");
+  commandLine.addOption("level", "1-4", "pruning level: the network ends at deep supervision head L (default: the model's deepest)");
   commandLine.addOption("mode", "MODE", "accurate (mean of heads 1..L) or fast (head L alone)", "accurate");
   commandLine.addOption("device", "DEVICE", "auto (CUDA when available), cpu or cuda", "auto");
   commandLine.addOption("threads", "N", "CPU threads (0: every core)", "0");
@@ -138,7 +138,6 @@ runSegmentCommand(const std::vector<std::string> & arguments)
   const std::string outputPath = commandLine.value("output");
   const std::string modelPath = commandLine.has("model") ? commandLine.value("model") : findDefaultModel();
   InferenceOptions options;
-  options.level = commandLine.integer("level");
   options.mode = inferenceModeFromString(commandLine.value("mode"));
   options.device = commandLine.value("device");
   options.threads = commandLine.integer("threads");
@@ -148,6 +147,7 @@ runSegmentCommand(const std::vector<std::string> & arguments)
 
   // Load the model first: it is quick, and a bad model file should fail before a large image is read.
   Model model = loadModel(modelPath);
+  options.level = commandLine.has("level") ? commandLine.integer("level") : model.network->supportedLevels().back();
   const InputVolume input = readInputVolume(inputPath, commandLine.optionalValue("series").value_or(""));
   const unsigned dimension = input.loaded.fileDimension;
   checkOutputPath(outputPath, dimension, "--output");

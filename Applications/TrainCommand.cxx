@@ -143,7 +143,9 @@ runTrainCommand(const std::vector<std::string> & arguments)
   commandLine.addOption("epochs", "N", "maximum number of epochs", "100");
   commandLine.addOption("batch-size", "N", "slices per optimiser step", "16");
   commandLine.addOption("learning-rate", "RATE", "Adam learning rate", "0.0003");
-  commandLine.addOption("seed", "N", "seed of the split, the shuffling and the augmentation", "42");
+  commandLine.addOption("seed", "N", "seed of the initial weights, the shuffling and the augmentation", "42");
+  commandLine.addOption("split-seed", "N", "seed of the training/validation split (several --seed runs can share one split)",
+                        "42");
   commandLine.addOption("validation-fraction", "F", "fraction of the cases held out for validation", "0.2");
   commandLine.addOption("patience", "N", "stop after this many epochs without a lower validation loss", "10");
   commandLine.addOption("augment", "LIST", "comma-separated: flips, rotations, intensity; or none",
@@ -193,6 +195,7 @@ runTrainCommand(const std::vector<std::string> & arguments)
   options.batchSize = commandLine.integer("batch-size");
   options.learningRate = commandLine.number("learning-rate");
   options.seed = static_cast<uint64_t>(commandLine.integer("seed"));
+  options.splitSeed = static_cast<uint64_t>(commandLine.integer("split-seed"));
   options.validationFraction = commandLine.number("validation-fraction");
   options.patience = commandLine.integer("patience");
   const std::string augment = commandLine.value("augment");
@@ -214,6 +217,7 @@ runTrainCommand(const std::vector<std::string> & arguments)
   // Every volume is presented in the orientation of the first one, which the model records.
   const ImageGeometry reference = readGeometry(pairs.front().imagePath);
   metadata.trainingSpacing = reference.spacing;
+  metadata.network.inputChannels = reference.components;
   if (reference.dimension == 3)
   {
     metadata.trainingDirection = reference.direction;
@@ -230,6 +234,7 @@ runTrainCommand(const std::vector<std::string> & arguments)
   metadata.training["learning_rate"] = options.learningRate;
   metadata.training["batch_size"] = options.batchSize;
   metadata.training["seed"] = options.seed;
+  metadata.training["split_seed"] = options.splitSeed;
   metadata.training["augmentation"] = augment;
 
   Trainer trainer(metadata, options);

@@ -147,7 +147,7 @@ ImageGeometry
 readGeometry(const std::string & imagePath)
 {
   const LoadedImage image = readImageTensor(imagePath);
-  return { image.spacing, directionOf(image.image), image.fileDimension };
+  return { image.spacing, directionOf(image.image), image.fileDimension, image.tensor.size(0) };
 }
 
 } // namespace unetpp

@@ -41,6 +41,7 @@ struct ImageGeometry
   std::vector<double> spacing;
   DirectionMatrix direction{};
   unsigned dimension = 3;
+  int64_t components = 1; ///< channels per pixel, 3 for RGB
 };
 
 ImageGeometry readGeometry(const std::string & imagePath);

@@ -35,6 +35,8 @@ readonly REQUIRED_PACKAGES=(
   curl
   ca-certificates
   python3
+  # Drawing the pruning plot of Documentation/results.md from its CSV files (scripts/plot-pruning.gp).
+  gnuplot-nox
 )
 
 fail() {

@@ -126,9 +126,9 @@ Trainer::setCases(std::vector<TrainingCase> cases)
     }
   }
 
-  // Sort by name first, so that the split depends only on the seed and the set of cases, not on folder order.
+  // Sort by name first, so that the split depends only on the split seed and the set of cases, not on folder order.
   std::sort(cases.begin(), cases.end(), [](const auto & a, const auto & b) { return a.name < b.name; });
-  std::mt19937_64 generator(m_Options.seed);
+  std::mt19937_64 generator(m_Options.splitSeed);
   std::shuffle(cases.begin(), cases.end(), generator);
   const auto validationCount = std::max<size_t>(
     1, static_cast<size_t>(std::lround(m_Options.validationFraction * static_cast<double>(cases.size()))));
@@ -264,6 +264,7 @@ Trainer::settingsFingerprint() const
                                  { "batch_size", m_Options.batchSize },
                                  { "learning_rate", m_Options.learningRate },
                                  { "seed", m_Options.seed },
+                                 { "split_seed", m_Options.splitSeed },
                                  { "flips", m_Options.flips },
                                  { "rotations", m_Options.rotations },
                                  { "intensity_jitter", m_Options.intensityJitter },

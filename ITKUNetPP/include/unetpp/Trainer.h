@@ -25,7 +25,8 @@ struct TrainingOptions
   int maxEpochs = 100;
   int64_t batchSize = 16;
   double learningRate = 3e-4; ///< Adam, the UNet++ paper's learning rate
-  uint64_t seed = 42;
+  uint64_t seed = 42;      ///< initial weights, shuffling and augmentation
+  uint64_t splitSeed = 42; ///< training/validation split, kept apart so that several seeds share one split
   double validationFraction = 0.2;
   int patience = 10; ///< epochs without a lower validation loss before stopping
   bool flips = true;

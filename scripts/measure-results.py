@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Measures the figures of Documentation/results.md and writes them as CSV files, then draws the plot.
+
+usage: scripts/measure-results.py [--models DIR] [--output DIR] [--only comparison|pruning|plot]
+
+  --models DIR   the models that scripts/train-nuclei-comparison.sh wrote (default: results/nuclei)
+  --output DIR   where the CSV files and the plot go (default: Documentation/results)
+
+Writes four files:
+- comparison.csv has one row per nuclei96 model. It gives the network, seed and parameter count, the
+  paper-style mean IoU, foreground IoU and Dice on the held-out 20 %, the epochs and the training time.
+- pruning-nuclei.csv scores the bundled nuclei model at L1-L4 fast and L4 accurate. It gives the
+  accuracy and the median inference time per image on this CPU.
+- pruning-hippocampus.csv does the same for the bundled hippocampus model, with Dice over its 46
+  held-out volumes.
+- pruning.png draws accuracy against time per pruning level (scripts/plot-pruning.gp).
+
+Only the unetpp command, python3 and gnuplot are needed; every figure comes from a command that the
+script prints before running it.
+"""
+
+import argparse
+import csv
+import json
+import os
+import pathlib
+import shlex
+import subprocess
+import sys
+import tempfile
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+UNETPP = os.environ.get("UNETPP", str(ROOT / "build" / "release" / "Applications" / "unetpp"))
+DATA = pathlib.Path(os.environ.get("UNETPP_SHARED_DATA", str(ROOT.parent / "shared" / "data")))
+THREADS = os.environ.get("THREADS", "2")
+NETWORKS = ["unet", "wide-unet", "unetpp", "unetpp-ds"]
+NETWORK_NAMES = {
+    "unet": "U-Net",
+    "wide-unet": "Wide U-Net",
+    "unetpp": "UNet++ without deep supervision",
+    "unetpp-ds": "UNet++ with deep supervision",
+}
+# The UNet++ paper's Table 3, cell nuclei, IoU in percent.
+PAPER_IOU = {"unet": 90.77, "wide-unet": 90.92, "unetpp": 92.63, "unetpp-ds": 92.52}
+PRUNING_CONFIGURATIONS = [(1, "fast"), (2, "fast"), (3, "fast"), (4, "fast"), (4, "accurate")]
+
+
+def run(command):
+    print("+ " + " ".join(shlex.quote(str(part)) for part in command), flush=True)
+    subprocess.run([str(part) for part in command], check=True, stdout=subprocess.DEVNULL)
+
+
+def evaluate(model, data, level, mode):
+    with tempfile.TemporaryDirectory() as folder:
+        report = pathlib.Path(folder) / "report.json"
+        run([UNETPP, "evaluate", "--model", model, "--data", data, "--cases-from-model", "--level", level,
+             "--mode", mode, "--threads", THREADS, "--json", report])
+        return json.loads(report.read_text())
+
+
+def benchmark(model, images, configurations, max_images):
+    levels = sorted({level for level, _ in configurations})
+    modes = sorted({mode for _, mode in configurations})
+    with tempfile.TemporaryDirectory() as folder:
+        table = pathlib.Path(folder) / "benchmark.csv"
+        run([UNETPP, "benchmark", "--model", model, "--input", images, "--levels", ",".join(map(str, levels)),
+             "--modes", ",".join(modes), "--runs", "7", "--warmup", "2", "--max-images", max_images,
+             "--threads", THREADS, "--csv", table])
+        with table.open(newline="") as stream:
+            rows = list(csv.DictReader(stream))
+    return {(int(row["level"]), row["mode"]): row for row in rows}
+
+
+def model_training(model):
+    info = subprocess.run([UNETPP, "info", "--model", model, "--json"], check=True, capture_output=True,
+                          text=True).stdout
+    return json.loads(info)
+
+
+def write_csv(path, rows):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(rows[0].keys()), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    print("wrote " + str(path), flush=True)
+
+
+def accuracy(report):
+    foreground = report["summary"][0]
+    return {
+        "paper_mean_iou": report["paper_mean_iou"]["value"],
+        "foreground_iou": foreground["iou_mean"],
+        "foreground_iou_sd": foreground["iou_standard_deviation"],
+        "dice": foreground["dice_mean"],
+        "dice_sd": foreground["dice_standard_deviation"],
+        "cases": report["evaluated_cases"],
+    }
+
+
+def measure_comparison(models, output):
+    nuclei = DATA / "nuclei96"
+    rows = []
+    for path in sorted(models.glob("*.unetpp")):
+        network, _, seed = path.stem.rpartition("-s")
+        if network not in NETWORKS:
+            continue
+        scores = accuracy(evaluate(path, nuclei, 4, "accurate"))
+        timing = benchmark(path, nuclei / "images", [(4, "accurate")], "50")[(4, "accurate")]
+        training = model_training(path)["training"]
+        rows.append({
+            "network": network,
+            "name": NETWORK_NAMES[network],
+            "seed": int(seed),
+            "parameters": int(timing["parameters"]),
+            "paper_mean_iou": round(scores["paper_mean_iou"], 5),
+            "foreground_iou": round(scores["foreground_iou"], 5),
+            "dice": round(scores["dice"], 5),
+            "validation_images": scores["cases"],
+            "best_epoch": training.get("best_epoch", ""),
+            "epochs": training.get("completed_epochs", ""),
+            "training_minutes": round(training.get("seconds", 0.0) / 60.0, 1),
+            "seconds_per_image": round(float(timing["median_seconds"]), 5),
+            "paper_iou_percent": PAPER_IOU[network],
+        })
+    if not rows:
+        sys.exit("measure-results: no models named NETWORK-sSEED.unetpp in " + str(models))
+    rows.sort(key=lambda row: (NETWORKS.index(row["network"]), row["seed"]))
+    write_csv(output / "comparison.csv", rows)
+    return rows
+
+
+def measure_pruning(model, data, images, max_images, metric, output_csv):
+    timings = benchmark(model, images, PRUNING_CONFIGURATIONS, max_images)
+    rows = []
+    for level, mode in PRUNING_CONFIGURATIONS:
+        report = evaluate(model, data, level, mode)
+        timing = timings[(level, mode)]
+        row = {"level": level, "mode": mode, "parameters": int(timing["parameters"])}
+        if metric == "paper_mean_iou":
+            scores = accuracy(report)
+            row.update({"paper_mean_iou": round(scores["paper_mean_iou"], 5),
+                        "foreground_iou": round(scores["foreground_iou"], 5), "dice": round(scores["dice"], 5)})
+        else:
+            dice = [entry["dice_mean"] for entry in report["summary"]]
+            row.update({"dice_" + entry["name"].replace(" ", "_"): round(entry["dice_mean"], 5)
+                        for entry in report["summary"]})
+            row["dice"] = round(sum(dice) / len(dice), 5)
+        row.update({"median_seconds": round(float(timing["median_seconds"]), 5),
+                    "q1_seconds": round(float(timing["q1_seconds"]), 5),
+                    "q3_seconds": round(float(timing["q3_seconds"]), 5),
+                    "threads": timing["threads"], "device": timing["device"]})
+        rows.append(row)
+    full = rows[3]["median_seconds"]
+    for row in rows:
+        row["time_relative_to_L4_fast"] = round(row["median_seconds"] / full, 3)
+    write_csv(output_csv, rows)
+
+
+def plot(output):
+    run(["gnuplot", "-c", ROOT / "scripts" / "plot-pruning.gp", output / "pruning-nuclei.csv",
+         output / "pruning-hippocampus.csv", output / "pruning.png"])
+    print("wrote " + str(output / "pruning.png"), flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", type=pathlib.Path, default=ROOT / "results" / "nuclei")
+    parser.add_argument("--output", type=pathlib.Path, default=ROOT / "Documentation" / "results")
+    parser.add_argument("--only", choices=["comparison", "pruning", "plot"])
+    arguments = parser.parse_args()
+    if not pathlib.Path(UNETPP).exists():
+        sys.exit("measure-results: " + UNETPP + " not found; build first or set UNETPP")
+
+    if arguments.only in (None, "comparison"):
+        measure_comparison(arguments.models, arguments.output)
+    if arguments.only in (None, "pruning"):
+        nuclei_model = ROOT / "Data" / "nuclei.unetpp"
+        measure_pruning(nuclei_model, DATA / "nuclei96", DATA / "nuclei96" / "images", "50", "paper_mean_iou",
+                        arguments.output / "pruning-nuclei.csv")
+        hippocampus = DATA / "hippocampus"
+        measure_pruning(ROOT / "Data" / "hippocampus.unetpp", hippocampus,
+                        hippocampus / "imagesTr" / "hippocampus_133.nii.gz", "1", "dice",
+                        arguments.output / "pruning-hippocampus.csv")
+    if arguments.only in (None, "plot"):
+        plot(arguments.output)
+
+
+if __name__ == "__main__":
+    main()

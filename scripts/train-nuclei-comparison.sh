@@ -1,0 +1,56 @@
+#!/bin/sh
+# Trains the networks of the UNet++ paper's cell-nuclei comparison on nuclei96 with one recipe and one split.
+#
+# usage: scripts/train-nuclei-comparison.sh [RUN...]
+#   RUN is NETWORK-sSEED with NETWORK one of unet, wide-unet, unetpp, unetpp-ds (for example unetpp-ds-s1);
+#   without arguments every run of the comparison is trained, one after the other.
+# Environment:
+#   UNETPP        the unetpp command (default: build/release/Applications/unetpp)
+#   NUCLEI_DATA   the nuclei96 folder (default: ../shared/data/nuclei96)
+#   RESULTS_DIR   where models and logs go (default: results/nuclei)
+#   THREADS       CPU threads per run (default: 0, every core)
+#
+# Every run checkpoints after each epoch and resumes when started again; a finished run is not redone.
+# All four networks use the paper's filter widths divided by 4; Documentation/results.md gives the
+# training time that this takes.
+set -eu
+
+UNETPP=${UNETPP:-build/release/Applications/unetpp}
+NUCLEI_DATA=${NUCLEI_DATA:-../shared/data/nuclei96}
+RESULTS_DIR=${RESULTS_DIR:-results/nuclei}
+THREADS=${THREADS:-0}
+
+if [ ! -d "$NUCLEI_DATA/images" ]; then
+  echo "train-nuclei-comparison: $NUCLEI_DATA/images not found; set NUCLEI_DATA to the nuclei96 folder" >&2
+  exit 1
+fi
+mkdir -p "$RESULTS_DIR"
+
+runs="$*"
+if [ -z "$runs" ]; then
+  runs="unetpp-ds-s1 unet-s1 wide-unet-s1 unetpp-s1 unetpp-ds-s2 unet-s2 unetpp-ds-s3 unet-s3"
+fi
+
+for run in $runs; do
+  network=${run%-s*}
+  seed=${run##*-s}
+  case $network in
+    unet) settings="--architecture unet --filters 8,16,32,64,128" ;;
+    wide-unet) settings="--architecture unet --filters 9,18,35,70,140" ;;
+    unetpp) settings="--architecture unetplusplus --filters 8,16,32,64,128 --no-deep-supervision" ;;
+    unetpp-ds) settings="--architecture unetplusplus --filters 8,16,32,64,128" ;;
+    *) echo "train-nuclei-comparison: unknown network '$network' in run '$run'" >&2; exit 1 ;;
+  esac
+  model="$RESULTS_DIR/$run.unetpp"
+  if [ -f "$model" ]; then
+    echo "$run: $model exists, skipped"
+    continue
+  fi
+  echo "$run: training, log in $RESULTS_DIR/$run.log"
+  # shellcheck disable=SC2086
+  "$UNETPP" train --data "$NUCLEI_DATA" --output "$model" $settings \
+    --normalization batch --patch 96x96 --intensity scale:0.00392 --batch-size 8 --learning-rate 0.0003 \
+    --epochs 40 --patience 8 --seed "$seed" --split-seed 42 --validation-fraction 0.2 --threads "$THREADS" \
+    --classes background,nucleus --name "nuclei96-$run" --training-data "nuclei96 (2018 Data Science Bowl stage 1, 96x96)" \
+    --license CC0 >"$RESULTS_DIR/$run.log" 2>&1
+done
