@@ -25,9 +25,11 @@ readonly REQUIRED_PACKAGES=(
   nlohmann-json3-dev
   # Checking that compressed NIfTI input is complete.
   zlib1g-dev
-  # Tests. xmllint (libxml2-utils) validates the Slicer CLI module's XML description.
+  # Tests. xmllint (libxml2-utils) validates the Slicer CLI module's XML description; dciodvfy
+  # (dicom3tools) checks the DICOM Segmentation objects that unetpp batch writes.
   libgtest-dev
   libxml2-utils
+  dicom3tools
   # Qt 5 Widgets for the settings and results widgets of the Slicer panel, tested offscreen.
   qtbase5-dev
   # Downloading the sample image outside a development checkout, and the test that serves it over
