@@ -34,6 +34,12 @@ struct DicomInstance
   std::optional<std::array<double, 6>> imageOrientation; ///< Image Orientation (Patient), row then column cosines
   std::optional<std::array<double, 2>> pixelSpacing;     ///< row spacing, column spacing, mm
   bool hasPixelData = false;
+  /**
+   * Multi-frame images: Image Position (Patient) of each frame in stored frame order, from the per-frame or shared
+   * functional groups; empty when a frame has none. imagePosition, imageOrientation and pixelSpacing then come from
+   * the first frame's functional groups unless the file also has them at the top level.
+   */
+  std::vector<std::array<double, 3>> framePositions;
 };
 
 /**
@@ -61,6 +67,13 @@ struct DicomSeries
   std::string reason;
   /** Slice spacing along the normal in mm, measured from the sorted positions (image series). */
   double sliceSpacing = 0.0;
+  /** Multi-frame series: the stored frame indices (from 0) in sorted order along the normal. */
+  std::vector<size_t> frameOrder;
+  /**
+   * True when the files have no Series Instance UID. They are then grouped by folder, and seriesInstanceUid is a
+   * UID derived from the folder path (2.25 root), so that key() stays unique and the same from one scan to the next.
+   */
+  bool seriesInstanceUidDerived = false;
 
   /** Series Instance UID, with "-part" and the part number appended for a split series. */
   std::string key() const;
