@@ -12,5 +12,6 @@ int runSegmentCommand(const std::vector<std::string> & arguments);
 int runInfoCommand(const std::vector<std::string> & arguments);
 int runEvaluateCommand(const std::vector<std::string> & arguments);
 int runBenchmarkCommand(const std::vector<std::string> & arguments);
+int runBatchCommand(const std::vector<std::string> & arguments);
 
 } // namespace unetpp

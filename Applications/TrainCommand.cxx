@@ -57,25 +57,6 @@ parsePatchSize(const std::string & text)
   }
 }
 
-/** Classes from a JSON file: [{"name", "label_value", "color", "category", "type"}], background first. */
-std::vector<ClassInfo>
-readClasses(const std::string & path)
-{
-  std::ifstream stream(path);
-  if (!stream)
-  {
-    throw std::invalid_argument("cannot open class list " + path);
-  }
-  try
-  {
-    return classesFromJson(nlohmann::json::parse(stream));
-  }
-  catch (const nlohmann::json::exception & error)
-  {
-    throw std::invalid_argument("class list " + path + " is not a valid JSON class list: " + error.what());
-  }
-}
-
 std::vector<ClassInfo>
 classesFromNames(const std::string & names)
 {
@@ -158,6 +139,7 @@ runTrainCommand(const std::vector<std::string> & arguments)
   commandLine.addOption("description", "TEXT", "model description stored in the file", "");
   commandLine.addOption("training-data", "TEXT", "name of the training data set, stored in the file", "");
   commandLine.addOption("license", "TEXT", "license of the training data, stored in the file", "");
+  commandLine.addOption("modalities", "LIST", "DICOM modalities the model is made for, comma-separated (for example MR)", "");
   commandLine.parse(arguments);
   if (commandLine.helpRequested())
   {
@@ -170,7 +152,8 @@ runTrainCommand(const std::vector<std::string> & arguments)
   metadata.description = commandLine.value("description");
   metadata.trainingData = commandLine.value("training-data");
   metadata.trainingDataLicense = commandLine.value("license");
-  metadata.classes = commandLine.has("classes-json") ? readClasses(commandLine.value("classes-json"))
+  metadata.modalities = splitList(commandLine.value("modalities"));
+  metadata.classes = commandLine.has("classes-json") ? readClassesFile(commandLine.value("classes-json"))
                                                      : classesFromNames(commandLine.value("classes"));
   metadata.network.architecture = architectureFromString(commandLine.value("architecture"));
   metadata.network.filters = parseIntegerList(commandLine.value("filters"), "filters");

@@ -20,6 +20,7 @@ commands:
   info       show what a model file contains
   evaluate   score predicted labelmaps (or a model on a labelled folder) against ground truth: Dice, IoU
   benchmark  time inference at each pruning level and mode, with throughput and peak memory
+  batch      segment every suitable series of a folder tree of DICOM files, with DICOM SEG output and a manifest
 
 Run 'unetpp COMMAND --help' for the options of a command.
 )";
@@ -35,6 +36,7 @@ main(int argc, char * argv[])
     { "info", unetpp::runInfoCommand },
     { "evaluate", unetpp::runEvaluateCommand },
     { "benchmark", unetpp::runBenchmarkCommand },
+    { "batch", unetpp::runBatchCommand },
   };
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")
   {

@@ -244,7 +244,8 @@ toJson(const ModelMetadata & metadata)
                         { "label_value", info.labelValue },
                         { "color", info.color },
                         { "category", conceptToJson(info.category) },
-                        { "type", conceptToJson(info.type) } });
+                        { "type", conceptToJson(info.type) },
+                        { "type_modifier", conceptToJson(info.typeModifier) } });
   }
   const auto & network = metadata.network;
   return {
@@ -271,6 +272,7 @@ toJson(const ModelMetadata & metadata)
     { "training_direction", metadata.trainingDirection ? nlohmann::json(*metadata.trainingDirection) : nlohmann::json() },
     { "training_data", metadata.trainingData },
     { "training_data_license", metadata.trainingDataLicense },
+    { "modalities", metadata.modalities },
     { "training", metadata.training },
     { "validation_metrics", metadata.validationMetrics },
   };
@@ -288,9 +290,28 @@ classesFromJson(const nlohmann::json & json)
     info.color = entry.value("color", std::array<int, 3>{ 0, 0, 0 });
     info.category = conceptFromJson(entry.value("category", nlohmann::json::object()));
     info.type = conceptFromJson(entry.value("type", nlohmann::json::object()));
+    info.typeModifier = conceptFromJson(entry.value("type_modifier", nlohmann::json::object()));
     classes.push_back(info);
   }
   return classes;
+}
+
+std::vector<ClassInfo>
+readClassesFile(const std::string & path)
+{
+  std::ifstream stream(path);
+  if (!stream)
+  {
+    throw std::invalid_argument("cannot open class list " + path);
+  }
+  try
+  {
+    return classesFromJson(nlohmann::json::parse(stream));
+  }
+  catch (const nlohmann::json::exception & error)
+  {
+    throw std::invalid_argument("class list " + path + " is not a valid JSON class list: " + error.what());
+  }
 }
 
 ModelMetadata
@@ -327,6 +348,7 @@ metadataFromJson(const nlohmann::json & json)
   }
   metadata.trainingData = json.value("training_data", "");
   metadata.trainingDataLicense = json.value("training_data_license", "");
+  metadata.modalities = json.value("modalities", std::vector<std::string>{});
   metadata.training = json.value("training", nlohmann::json::object());
   metadata.validationMetrics = json.value("validation_metrics", nlohmann::json::object());
   return metadata;

@@ -34,6 +34,7 @@ struct ClassInfo
   std::array<int, 3> color{ 0, 0, 0 }; ///< RGB, 0..255
   CodedConcept category;                ///< DICOM SEG Segmented Property Category
   CodedConcept type;                    ///< DICOM SEG Segmented Property Type
+  CodedConcept typeModifier;            ///< DICOM SEG Segmented Property Type Modifier; empty when none
 };
 
 /**
@@ -81,6 +82,8 @@ struct ModelMetadata
 
   std::string trainingData;
   std::string trainingDataLicense;
+  /** DICOM modalities (0008,0060) the model is made for, for example {"MR"}; empty when not stated. */
+  std::vector<std::string> modalities;
 
   /** Free-form training record: command line, epochs, time. */
   nlohmann::json training = nlohmann::json::object();
@@ -98,8 +101,11 @@ struct ModelMetadata
 nlohmann::json toJson(const ModelMetadata & metadata);
 ModelMetadata metadataFromJson(const nlohmann::json & json);
 
-/** Class list from its JSON form: [{"name", "label_value", "color", "category", "type"}, ...]. */
+/** Class list from its JSON form: [{"name", "label_value", "color", "category", "type", "type_modifier"}, ...]. */
 std::vector<ClassInfo> classesFromJson(const nlohmann::json & json);
+
+/** Class list from a JSON file (see classesFromJson). Throws std::invalid_argument naming the file. */
+std::vector<ClassInfo> readClassesFile(const std::string & path);
 
 /** Raised when a model file cannot be read or is not a valid model; the message names the file. */
 class ModelFileError : public std::runtime_error

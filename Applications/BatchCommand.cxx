@@ -1,0 +1,602 @@
+#include "BatchManifest.h"
+#include "BatchPreview.h"
+#include "CommandLine.h"
+#include "Commands.h"
+#include "DefaultModel.h"
+#include "DicomScan.h"
+#include "DicomSeg.h"
+#include "OutputImages.h"
+#include "ProgressBar.h"
+#include "BenchmarkMemory.h"
+
+#include "unetpp/ModelFile.h"
+#include "unetpp/SegmentationEngine.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <mutex>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+namespace unetpp
+{
+
+namespace
+{
+
+namespace fs = std::filesystem;
+
+/** Set by SIGINT or SIGTERM: no new series starts, and the one in progress is abandoned. */
+std::atomic<bool> g_StopRequested{ false };
+
+extern "C" void
+requestStop(int)
+{
+  g_StopRequested = true;
+}
+
+constexpr const char * ResultFileName = "result.json";
+constexpr const char * SegFileName = "segmentation.dcm";
+constexpr const char * PreviewFileName = "preview.png";
+
+struct Shard
+{
+  uint64_t index = 1; ///< 1-based
+  uint64_t count = 1;
+};
+
+Shard
+parseShard(const std::string & text)
+{
+  const auto slash = text.find('/');
+  Shard shard;
+  try
+  {
+    if (slash == std::string::npos)
+    {
+      throw std::invalid_argument(text);
+    }
+    shard.index = std::stoull(text.substr(0, slash));
+    shard.count = std::stoull(text.substr(slash + 1));
+  }
+  catch (const std::exception &)
+  {
+    throw UsageError("option --shard expects K/N, for example 2/8, got '" + text + "'");
+  }
+  if (shard.count == 0 || shard.index == 0 || shard.index > shard.count)
+  {
+    throw UsageError("option --shard expects K/N with 1 <= K <= N, got '" + text + "'");
+  }
+  return shard;
+}
+
+/** FNV-1a of a text: the same on every machine, so that shards agree without talking to each other. */
+uint64_t
+stableHash(const std::string & text)
+{
+  uint64_t hash = 1469598103934665603ULL;
+  for (const unsigned char character : text)
+  {
+    hash ^= character;
+    hash *= 1099511628211ULL;
+  }
+  return hash;
+}
+
+bool
+inShard(const std::string & key, const Shard & shard)
+{
+  return stableHash(key) % shard.count == shard.index - 1;
+}
+
+std::string
+timestamp()
+{
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  std::ostringstream text;
+  text << std::put_time(&local, "%Y-%m-%d %H:%M:%S");
+  return text.str();
+}
+
+/** Log file of a batch: timestamped lines, appended by several workers at once. */
+class BatchLog
+{
+public:
+  explicit BatchLog(const std::string & path)
+    : m_Stream(path, std::ios::app)
+  {
+    if (!m_Stream)
+    {
+      throw std::invalid_argument("cannot write the log file " + path + "; check that the output folder is writable");
+    }
+  }
+
+  void
+  write(const std::string & line)
+  {
+    const std::lock_guard<std::mutex> lock(m_Mutex);
+    m_Stream << timestamp() << ' ' << line << '\n';
+    m_Stream.flush();
+  }
+
+private:
+  std::mutex m_Mutex;
+  std::ofstream m_Stream;
+};
+
+/** Name of a series in logs and messages: number, description and UID, never patient data. */
+std::string
+seriesName(const DicomSeries & series)
+{
+  std::string name = "series " + std::to_string(series.seriesNumber);
+  if (!series.seriesDescription.empty())
+  {
+    name += " \"" + series.seriesDescription + "\"";
+  }
+  return name + " (" + series.key() + ")";
+}
+
+SeriesRecord
+recordFor(const DicomSeries & series)
+{
+  SeriesRecord record;
+  record.key = series.key();
+  record.studyInstanceUid = series.studyInstanceUid;
+  record.seriesInstanceUid = series.seriesInstanceUid;
+  record.seriesNumber = series.seriesNumber;
+  record.modality = series.modality;
+  record.description = series.seriesDescription;
+  record.files = series.instances.size();
+  record.slices = 0;
+  for (const auto & instance : series.instances)
+  {
+    record.slices += static_cast<size_t>(std::max(1, instance.numberOfFrames));
+  }
+  return record;
+}
+
+struct BatchSettings
+{
+  std::string modelPath;
+  InferenceOptions inference;
+  std::string labelmapName = "labelmap.nii.gz";
+  bool writeSeg = true;
+  bool writePreview = true;
+};
+
+SegLabelVolume::Pointer
+toSegLabelVolume(const torch::Tensor & labels, const VectorVolume * reference)
+{
+  auto volume = SegLabelVolume::New();
+  volume->SetRegions(reference->GetLargestPossibleRegion());
+  volume->SetOrigin(reference->GetOrigin());
+  volume->SetSpacing(reference->GetSpacing());
+  volume->SetDirection(reference->GetDirection());
+  volume->Allocate();
+  const torch::Tensor values = labels.to(torch::kInt32).contiguous();
+  const int32_t * source = values.data_ptr<int32_t>();
+  unsigned short * target = volume->GetBufferPointer();
+  const auto count = static_cast<size_t>(values.numel());
+  for (size_t index = 0; index < count; ++index)
+  {
+    target[index] = static_cast<unsigned short>(source[index]);
+  }
+  return volume;
+}
+
+nlohmann::json
+labelVolumes(const torch::Tensor & labels, const ModelMetadata & metadata, const LoadedImage & loaded)
+{
+  double voxelVolume = 1.0;
+  for (const double spacing : loaded.spacing)
+  {
+    voxelVolume *= spacing;
+  }
+  nlohmann::json volumes = nlohmann::json::array();
+  for (size_t index = 1; index < metadata.classes.size(); ++index)
+  {
+    const ClassInfo & info = metadata.classes[index];
+    const int64_t voxels = labels.eq(info.labelValue).sum().item<int64_t>();
+    const double cubicMillimetres = static_cast<double>(voxels) * voxelVolume;
+    volumes.push_back({ { "label_value", info.labelValue },
+                        { "name", info.name },
+                        { "voxels", voxels },
+                        { "volume_mm3", cubicMillimetres },
+                        { "volume_ml", cubicMillimetres / 1000.0 } });
+  }
+  return volumes;
+}
+
+/** Segments one series into a staging folder and moves the folder into place when every file is complete. */
+void
+processSeries(const DicomSeries & series, SegmentationEngine & engine, const BatchSettings & settings,
+              const fs::path & staging, const fs::path & destination, SeriesRecord & record)
+{
+  fs::remove_all(staging);
+  fs::create_directories(staging);
+  const LoadedImage loaded = readDicomSeriesVolume(series);
+  const DirectionMatrix direction = directionOf(loaded.image);
+  const SegmentationResult result = engine.segment(
+    loaded.tensor, false, [](double) { return !g_StopRequested.load(); }, direction);
+  if (g_StopRequested || !result.labels.defined())
+  {
+    throw std::runtime_error("interrupted");
+  }
+
+  std::vector<std::string> outputs;
+  writeLabelmap(result.labels, loaded.image, 3, (staging / settings.labelmapName).string());
+  outputs.push_back(settings.labelmapName);
+  if (settings.writeSeg)
+  {
+    std::vector<std::string> sourceFiles;
+    for (const auto & instance : series.instances)
+    {
+      sourceFiles.push_back(instance.path);
+    }
+    DicomSegDescription description;
+    description.seriesDescription = "UNet++ " + engine.metadata().name;
+    description.algorithmName = "UNet++ " + engine.metadata().name;
+    description.algorithmVersion = "L" + std::to_string(settings.inference.level) + " " + toString(settings.inference.mode);
+    const SegLabelVolume::Pointer segLabels = toSegLabelVolume(result.labels, loaded.image);
+    writeDicomSeg((staging / SegFileName).string(), segLabels, sourceFiles, engine.metadata().classes, description);
+    outputs.push_back(SegFileName);
+  }
+  if (settings.writePreview)
+  {
+    const double rowScale = loaded.spacing[1] / loaded.spacing[0];
+    writePreviewMontage((staging / PreviewFileName).string(), loaded.tensor, result.labels, engine.metadata().classes,
+                        rowScale);
+    outputs.push_back(PreviewFileName);
+  }
+
+  nlohmann::json summary = toJson(record);
+  summary["status"] = "done";
+  summary["outputs"] = outputs;
+  summary["volumes"] = labelVolumes(result.labels, engine.metadata(), loaded);
+  summary["settings"] = { { "model", settings.modelPath },
+                          { "model_name", engine.metadata().name },
+                          { "level", settings.inference.level },
+                          { "mode", toString(settings.inference.mode) },
+                          { "device", engine.device().str() },
+                          { "threads", engine.threads() } };
+  summary["size"] = { loaded.tensor.size(3), loaded.tensor.size(2), loaded.tensor.size(1) };
+  summary["spacing"] = loaded.spacing;
+  {
+    std::ofstream stream(staging / ResultFileName);
+    stream << summary.dump(2) << '\n';
+    stream.flush();
+    if (!stream)
+    {
+      throw std::runtime_error("cannot write " + (staging / ResultFileName).string());
+    }
+  }
+  outputs.push_back(ResultFileName);
+
+  // The result file marks a finished series; the folder appears under its final name only when complete.
+  fs::remove_all(destination);
+  fs::create_directories(destination.parent_path());
+  fs::rename(staging, destination);
+  record.outputs = outputs;
+}
+
+/** Outputs of a series finished by an earlier run, or nothing when the series still has to be done. */
+std::optional<std::vector<std::string>>
+finishedOutputs(const fs::path & destination)
+{
+  const fs::path result = destination / ResultFileName;
+  if (!fs::is_regular_file(result))
+  {
+    return std::nullopt;
+  }
+  try
+  {
+    std::ifstream stream(result);
+    const auto json = nlohmann::json::parse(stream);
+    auto outputs = json.at("outputs").get<std::vector<std::string>>();
+    outputs.push_back(ResultFileName);
+    for (const auto & name : outputs)
+    {
+      if (!fs::is_regular_file(destination / name))
+      {
+        return std::nullopt;
+      }
+    }
+    return outputs;
+  }
+  catch (const std::exception &)
+  {
+    return std::nullopt;
+  }
+}
+
+std::string
+formatSeconds(double seconds)
+{
+  std::ostringstream text;
+  text << std::fixed << std::setprecision(1) << seconds << " s";
+  return text.str();
+}
+
+} // namespace
+
+int
+runBatchCommand(const std::vector<std::string> & arguments)
+{
+  CommandLine commandLine("batch", "Segment every suitable series of a folder tree of DICOM files, writing for each a "
+                                   "labelmap, a DICOM Segmentation object, the volume of each label and a preview, "
+                                   "and a manifest that accounts for every file and series.");
+  commandLine.addOption("input", "DIR", "folder tree of DICOM files, searched recursively; files are recognised by content");
+  commandLine.addOption("output", "DIR", "output folder: one folder per series under its study, the manifest and the log");
+  commandLine.addOption("model", "FILE", "model file (default: the bundled hippocampus model)");
+  commandLine.addOption("level", "1-4", "pruning level (default: the model's deepest)");
+  commandLine.addOption("mode", "MODE", "accurate (mean of heads 1..L) or fast (head L alone)", "accurate");
+  commandLine.addOption("device", "DEVICE", "auto (CUDA when available), cpu or cuda", "auto");
+  commandLine.addOption("threads", "N", "CPU threads in all (0: every core)", "0");
+  commandLine.addOption("modality", "LIST",
+                        "process only series of these modalities, comma-separated (default: the model's modalities, "
+                        "or every image series when the model states none)");
+  commandLine.addOption("description", "REGEX", "process only series whose Series Description matches (ECMAScript "
+                                                "regular expression, searched anywhere in the text)");
+  commandLine.addFlag("all-series", "process every image series, whatever the model's modalities");
+  commandLine.addOption("workers", "N", "series processed at the same time", "1");
+  commandLine.addOption("shard", "K/N", "process only shard K of N (split by Series Instance UID), for job arrays", "1/1");
+  commandLine.addFlag("force", "redo series that an earlier run finished");
+  commandLine.addOption("format", "FORMAT", "labelmap file format: nifti or nrrd", "nifti");
+  commandLine.addFlag("no-seg", "do not write DICOM Segmentation objects");
+  commandLine.addFlag("no-preview", "do not write preview images");
+  commandLine.parse(arguments);
+  if (commandLine.helpRequested())
+  {
+    std::cout << commandLine.usage();
+    return 0;
+  }
+
+  const fs::path inputFolder = commandLine.value("input");
+  const fs::path outputFolder = commandLine.value("output");
+  const Shard shard = parseShard(commandLine.value("shard"));
+  const int workers = commandLine.integer("workers");
+  if (workers < 1 || workers > 64)
+  {
+    throw UsageError("option --workers expects 1 to 64, got " + std::to_string(workers));
+  }
+  BatchSettings settings;
+  const std::string format = commandLine.value("format");
+  if (format != "nifti" && format != "nrrd")
+  {
+    throw UsageError("option --format expects nifti or nrrd, got '" + format + "'");
+  }
+  settings.labelmapName = format == "nifti" ? "labelmap.nii.gz" : "labelmap.nrrd";
+  settings.writeSeg = !commandLine.flag("no-seg");
+  settings.writePreview = !commandLine.flag("no-preview");
+  settings.modelPath = commandLine.has("model") ? commandLine.value("model") : findDefaultModel();
+  std::optional<std::regex> descriptionPattern;
+  if (const auto pattern = commandLine.optionalValue("description"))
+  {
+    try
+    {
+      descriptionPattern = std::regex(*pattern, std::regex::ECMAScript | std::regex::icase);
+    }
+    catch (const std::regex_error & error)
+    {
+      throw UsageError("option --description: '" + *pattern + "' is not a valid regular expression (" + error.what() + ")");
+    }
+  }
+
+  // Load the model before the scan: a bad model file fails in a second, not after a long scan.
+  Model model = loadModel(settings.modelPath);
+  settings.inference.level =
+    commandLine.has("level") ? commandLine.integer("level") : model.network->supportedLevels().back();
+  settings.inference.mode = inferenceModeFromString(commandLine.value("mode"));
+  settings.inference.device = commandLine.value("device");
+  settings.inference.threads = commandLine.integer("threads");
+  std::vector<std::string> modalities = model.metadata.modalities;
+  if (const auto chosen = commandLine.optionalValue("modality"))
+  {
+    modalities = splitList(*chosen);
+  }
+  if (commandLine.flag("all-series"))
+  {
+    modalities.clear();
+  }
+
+  fs::create_directories(outputFolder);
+  const std::string shardSuffix =
+    shard.count == 1 ? "" : "-shard-" + std::to_string(shard.index) + "-of-" + std::to_string(shard.count);
+  const std::string manifestBase = (outputFolder / ("manifest" + shardSuffix)).string();
+  BatchLog log((outputFolder / ("batch" + shardSuffix + ".log")).string());
+  log.write("batch started: input " + inputFolder.string() + ", model " + settings.modelPath + ", shard " +
+            std::to_string(shard.index) + "/" + std::to_string(shard.count));
+
+  std::signal(SIGINT, requestStop);
+  std::signal(SIGTERM, requestStop);
+
+  const bool interactive = standardErrorIsTerminal();
+  ProgressBar scanBar(std::cerr, "scanning " + inputFolder.string(), interactive);
+  const DicomScanResult scan = scanDicomFolder(inputFolder.string(), [&](size_t examined, size_t total) {
+    scanBar.update(total == 0 ? 1.0 : static_cast<double>(examined) / static_cast<double>(total));
+  });
+  scanBar.finish();
+  log.write("scan: " + std::to_string(scan.filesExamined) + " files, " + std::to_string(scan.series.size()) +
+            " series, " + std::to_string(scan.skippedFiles.size()) + " files outside any series");
+
+  std::vector<FileRecord> files;
+  for (const auto & skipped : scan.skippedFiles)
+  {
+    if (inShard(skipped.path, shard))
+    {
+      files.push_back({ skipped.path, skipped.reason });
+    }
+  }
+
+  // Decide for every series of this shard: skip with a reason, reuse an earlier result, or process.
+  std::vector<SeriesRecord> records;
+  std::vector<const DicomSeries *> queue;
+  std::vector<size_t> queueRecords;
+  for (const auto & series : scan.series)
+  {
+    if (!inShard(series.key(), shard))
+    {
+      continue;
+    }
+    SeriesRecord record = recordFor(series);
+    const fs::path destination = outputFolder / series.studyInstanceUid / series.key();
+    if (!series.segmentable)
+    {
+      record.status = "skipped";
+      record.reason = series.reason;
+    }
+    else if (!modalities.empty() && std::find(modalities.begin(), modalities.end(), series.modality) == modalities.end())
+    {
+      record.status = "skipped";
+      record.reason = "modality " + series.modality + " not selected (processing " + [&] {
+        std::string list;
+        for (const auto & modality : modalities)
+        {
+          list += (list.empty() ? "" : ", ") + modality;
+        }
+        return list;
+      }() + ")";
+    }
+    else if (descriptionPattern && !std::regex_search(series.seriesDescription, *descriptionPattern))
+    {
+      record.status = "skipped";
+      record.reason = "series description does not match --description";
+    }
+    else if (const auto outputs = commandLine.flag("force") ? std::nullopt : finishedOutputs(destination))
+    {
+      record.status = "done";
+      record.reason = "finished by an earlier run";
+      record.outputFolder = destination.string();
+      record.outputs = *outputs;
+    }
+    else
+    {
+      record.status = "pending";
+      record.outputFolder = destination.string();
+      queueRecords.push_back(records.size());
+      queue.push_back(&series);
+    }
+    records.push_back(record);
+  }
+  writeManifest(manifestBase, records, files);
+  std::cout << "found " << scan.series.size() << " series in " << scan.filesExamined << " files; this shard processes "
+            << queue.size() << " series\n";
+  log.write(std::to_string(queue.size()) + " series to process");
+
+  // Workers share the intra-op threads; each has its own engine (the network is not shared between threads).
+  std::vector<std::unique_ptr<SegmentationEngine>> engines;
+  for (int worker = 0; worker < std::min<int>(workers, std::max<int>(1, static_cast<int>(queue.size()))); ++worker)
+  {
+    Model copy = worker == 0 ? std::move(model) : loadModel(settings.modelPath);
+    engines.push_back(std::make_unique<SegmentationEngine>(std::move(copy), settings.inference));
+  }
+
+  const bool memoryReset = resetPeakMemory();
+  std::mutex mutex;
+  size_t next = 0;
+  size_t finished = 0;
+  size_t failures = 0;
+  ProgressBar bar(std::cerr, "segmenting " + std::to_string(queue.size()) + " series", interactive);
+  const auto work = [&](SegmentationEngine & engine) {
+    while (true)
+    {
+      size_t position = 0;
+      {
+        const std::lock_guard<std::mutex> lock(mutex);
+        if (next >= queue.size() || g_StopRequested)
+        {
+          return;
+        }
+        position = next++;
+      }
+      const DicomSeries & series = *queue[position];
+      SeriesRecord record = records[queueRecords[position]];
+      const fs::path staging = outputFolder / ".partial" / series.key();
+      const fs::path destination = record.outputFolder;
+      log.write("start " + seriesName(series));
+      const auto start = std::chrono::steady_clock::now();
+      try
+      {
+        processSeries(series, engine, settings, staging, destination, record);
+        record.status = "done";
+        record.reason.clear();
+      }
+      catch (const std::exception & error)
+      {
+        std::error_code ignored;
+        fs::remove_all(staging, ignored);
+        if (g_StopRequested)
+        {
+          record.status = "pending";
+          record.reason = "interrupted before it finished; a new run processes it";
+        }
+        else
+        {
+          record.status = "failed";
+          record.reason = error.what();
+        }
+      }
+      record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      log.write(record.status + " " + seriesName(series) + " in " + formatSeconds(record.seconds) +
+                (record.reason.empty() ? "" : ": " + record.reason));
+      const std::lock_guard<std::mutex> lock(mutex);
+      records[queueRecords[position]] = record;
+      failures += record.status == "failed" ? 1 : 0;
+      ++finished;
+      bar.update(static_cast<double>(finished) / static_cast<double>(queue.size()),
+                 std::to_string(finished) + "/" + std::to_string(queue.size()) + " series");
+      writeManifest(manifestBase, records, files);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t worker = 1; worker < engines.size(); ++worker)
+  {
+    threads.emplace_back(work, std::ref(*engines[worker]));
+  }
+  if (!engines.empty())
+  {
+    work(*engines.front());
+  }
+  for (auto & thread : threads)
+  {
+    thread.join();
+  }
+  bar.finish();
+
+  writeManifest(manifestBase, records, files);
+  writePreviewIndex((outputFolder / ("index" + shardSuffix + ".html")).string(), records, outputFolder.string());
+  const PeakMemory peak = readPeakMemory(memoryReset);
+  size_t done = 0;
+  size_t skipped = 0;
+  size_t pending = 0;
+  for (const auto & record : records)
+  {
+    done += record.status == "done" ? 1 : 0;
+    skipped += record.status == "skipped" ? 1 : 0;
+    pending += record.status == "pending" ? 1 : 0;
+  }
+  std::ostringstream summary;
+  summary << done << " done, " << skipped << " skipped, " << failures << " failed, " << pending << " not finished; "
+          << files.size() << " files outside any series; peak memory " << std::fixed << std::setprecision(0)
+          << peak.mebibytes << " MiB";
+  std::cout << summary.str() << "\nmanifest: " << manifestBase << ".csv and " << manifestBase << ".jsonl\n";
+  log.write("batch ended: " + summary.str());
+  if (g_StopRequested)
+  {
+    std::cerr << "unetpp batch: interrupted; run the same command again to finish the remaining series\n";
+    return 130;
+  }
+  return failures == 0 ? 0 : 1;
+}
+
+} // namespace unetpp
