@@ -17,6 +17,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <tuple>
@@ -175,7 +176,7 @@ private:
 };
 
 /**
- * Adds the regular files under `folder` to `files`, recursively. Symbolic links to files are followed; symbolic links
+ * Adds the regular files under `folder` to `files`, recursively. Symbolic links to files are followed. Symbolic links
  * to folders are not, so that a link cycle cannot make the walk endless. Entries that cannot be read go to `skipped`.
  */
 void
@@ -231,7 +232,7 @@ collectFiles(const fs::path & folder, std::vector<fs::path> & files, std::vector
 // ---------------------------------------------------------------------------------------------------------------
 // Examining one file
 
-/** What examining one file found: a DICOM instance, or the reason the file is skipped. */
+/** Result of examining one file: a DICOM instance, or the reason the file is skipped. */
 struct ExaminedFile
 {
   DicomInstance instance;
@@ -517,9 +518,10 @@ struct StackCheck
 };
 
 /**
- * Sorts slices along the normal and checks that they stack into a regular volume without resampling: at least two
- * slices, no two at one position, every position on the line along the normal through the first (no gantry tilt), and
- * each step within SpacingTolerance of the median step (a larger step means a missing slice).
+ * Sorts slices along the normal and checks that they stack into a regular volume without resampling. The checks: at
+ * least two slices, no two at one position, and every position on the line along the normal through the first (no
+ * gantry tilt). Each step must also be within SpacingTolerance of the median step, since a larger step means a missing
+ * slice.
  */
 StackCheck
 checkStack(const std::vector<Vector3> & positions, const Orientation & orientation, const std::vector<std::string> & labels)
@@ -837,16 +839,49 @@ addSeries(const std::vector<const ExaminedFile *> & files, const std::string & s
 
   for (size_t index = 0; index < parts.size(); ++index)
   {
-    DicomSeries one = makeSeries(parts[index], seriesUid, derivedUid);
+    DicomSeries partSeries = makeSeries(parts[index], seriesUid, derivedUid);
     if (parts.size() > 1)
     {
-      one.part = static_cast<int>(index + 1);
+      partSeries.part = static_cast<int>(index + 1);
     }
     else
     {
-      one.partDescription.clear();
+      partSeries.partDescription.clear();
     }
-    series.push_back(std::move(one));
+    series.push_back(std::move(partSeries));
+  }
+}
+
+/**
+ * Numbers as parts the series that share one Series Instance UID across several studies (copied or edited files), so
+ * that key() stays unique.
+ */
+void
+separateSeriesSharedByStudies(std::vector<DicomSeries> & series)
+{
+  std::map<std::string, std::vector<DicomSeries *>> seriesByUid;
+  for (auto & candidate : series)
+  {
+    seriesByUid[candidate.seriesInstanceUid].push_back(&candidate);
+  }
+  for (auto & [uid, members] : seriesByUid)
+  {
+    std::set<std::string> studies;
+    for (const DicomSeries * member : members)
+    {
+      studies.insert(member->studyInstanceUid);
+    }
+    if (studies.size() < 2)
+    {
+      continue;
+    }
+    int part = 0;
+    for (DicomSeries * member : members)
+    {
+      member->part = ++part;
+      const std::string study = "study " + member->studyInstanceUid;
+      member->partDescription = member->partDescription.empty() ? study : study + ", " + member->partDescription;
+    }
   }
 }
 
@@ -911,10 +946,11 @@ readMultiFrame(const DicomSeries & series)
   if (size[2] != series.frameOrder.size())
   {
     throw std::invalid_argument("multi-frame DICOM file " + path + " decodes to " + std::to_string(size[2]) +
-                                " frames, but Number of Frames is " + std::to_string(series.frameOrder.size()));
+                                " frames, but Number of Frames is " + std::to_string(series.frameOrder.size()) +
+                                "; the file is damaged or inconsistent, so export the series again");
   }
 
-  // Frames are stored in acquisition order, which need not be the order along the normal.
+  // The stored frame order is the one the writer chose, which need not be the order along the normal.
   auto sorted = VectorVolume::New();
   sorted->SetRegions(stored->GetLargestPossibleRegion());
   sorted->SetNumberOfComponentsPerPixel(stored->GetNumberOfComponentsPerPixel());
@@ -1012,6 +1048,7 @@ scanDicomFolder(const std::string & folder, const std::function<void(size_t, siz
   {
     addSeries(groupFiles, key.second, groupFiles.front()->instance.seriesInstanceUid.empty(), result.series);
   }
+  separateSeriesSharedByStudies(result.series);
 
   std::sort(result.series.begin(), result.series.end(), [](const DicomSeries & a, const DicomSeries & b) {
     return std::tie(a.studyInstanceUid, a.seriesNumber, a.seriesInstanceUid, a.part) <
@@ -1038,7 +1075,7 @@ readDicomSeriesVolume(const DicomSeries & series)
     throw std::invalid_argument("DICOM series " + describeSeries(series) + " decodes to " + std::to_string(size[0]) + "x" +
                                 std::to_string(size[1]) + "x" + std::to_string(size[2]) + " voxels, but its files list " +
                                 std::to_string(first.columns) + "x" + std::to_string(first.rows) + " pixels and " +
-                                std::to_string(slices) + " slices");
+                                std::to_string(slices) + " slices; the files are damaged or inconsistent");
   }
   applyGeometry(image, series);
 

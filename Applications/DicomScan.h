@@ -36,7 +36,7 @@ struct DicomInstance
   bool hasPixelData = false;
   /**
    * Multi-frame images: Image Position (Patient) of each frame in stored frame order, from the per-frame or shared
-   * functional groups; empty when a frame has none. imagePosition, imageOrientation and pixelSpacing then come from
+   * functional groups. It is empty when a frame has none. imagePosition, imageOrientation and pixelSpacing then come from
    * the first frame's functional groups unless the file also has them at the top level.
    */
   std::vector<std::array<double, 3>> framePositions;
