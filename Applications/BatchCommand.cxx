@@ -222,6 +222,7 @@ void
 processSeries(const DicomSeries & series, SegmentationEngine & engine, const BatchSettings & settings,
               const fs::path & staging, const fs::path & destination, SeriesRecord & record)
 {
+  const auto start = std::chrono::steady_clock::now();
   fs::remove_all(staging);
   fs::create_directories(staging);
   const LoadedImage loaded = readDicomSeriesVolume(series);
@@ -236,7 +237,14 @@ processSeries(const DicomSeries & series, SegmentationEngine & engine, const Bat
   std::vector<std::string> outputs;
   writeLabelmap(result.labels, loaded.image, 3, (staging / settings.labelmapName).string());
   outputs.push_back(settings.labelmapName);
-  if (settings.writeSeg)
+  nlohmann::json notes = nlohmann::json::array();
+  const bool anyLabel = result.labels.ne(0).any().item<bool>();
+  if (settings.writeSeg && !anyLabel)
+  {
+    // A DICOM SEG needs at least one segment, so an empty result has a labelmap but no SEG.
+    notes.push_back("no DICOM SEG written: the model found none of its structures in this series");
+  }
+  if (settings.writeSeg && anyLabel)
   {
     std::vector<std::string> sourceFiles;
     for (const auto & instance : series.instances)
@@ -261,6 +269,7 @@ processSeries(const DicomSeries & series, SegmentationEngine & engine, const Bat
 
   nlohmann::json summary = toJson(record);
   summary["status"] = "done";
+  summary["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   summary["outputs"] = outputs;
   summary["volumes"] = labelVolumes(result.labels, engine.metadata(), loaded);
   summary["settings"] = { { "model", settings.modelPath },
@@ -271,6 +280,7 @@ processSeries(const DicomSeries & series, SegmentationEngine & engine, const Bat
                           { "threads", engine.threads() } };
   summary["size"] = { loaded.tensor.size(3), loaded.tensor.size(2), loaded.tensor.size(1) };
   summary["spacing"] = loaded.spacing;
+  summary["notes"] = notes;
   {
     std::ofstream stream(staging / ResultFileName);
     stream << summary.dump(2) << '\n';
@@ -449,7 +459,8 @@ runBatchCommand(const std::vector<std::string> & arguments)
       continue;
     }
     SeriesRecord record = recordFor(series);
-    const fs::path destination = outputFolder / series.studyInstanceUid / series.key();
+    const fs::path relativeFolder = fs::path(series.studyInstanceUid) / series.key();
+    const fs::path destination = outputFolder / relativeFolder;
     if (!series.segmentable)
     {
       record.status = "skipped";
@@ -476,13 +487,13 @@ runBatchCommand(const std::vector<std::string> & arguments)
     {
       record.status = "done";
       record.reason = "finished by an earlier run";
-      record.outputFolder = destination.string();
+      record.outputFolder = relativeFolder.generic_string();
       record.outputs = *outputs;
     }
     else
     {
       record.status = "pending";
-      record.outputFolder = destination.string();
+      record.outputFolder = relativeFolder.generic_string();
       queueRecords.push_back(records.size());
       queue.push_back(&series);
     }
@@ -522,7 +533,7 @@ runBatchCommand(const std::vector<std::string> & arguments)
       const DicomSeries & series = *queue[position];
       SeriesRecord record = records[queueRecords[position]];
       const fs::path staging = outputFolder / ".partial" / series.key();
-      const fs::path destination = record.outputFolder;
+      const fs::path destination = outputFolder / record.outputFolder;
       log.write("start " + seriesName(series));
       const auto start = std::chrono::steady_clock::now();
       try
@@ -572,9 +583,11 @@ runBatchCommand(const std::vector<std::string> & arguments)
     thread.join();
   }
   bar.finish();
+  std::error_code ignored;
+  fs::remove(outputFolder / ".partial", ignored); // only when empty: other shards may still be staging series
 
   writeManifest(manifestBase, records, files);
-  writePreviewIndex((outputFolder / ("index" + shardSuffix + ".html")).string(), records, outputFolder.string());
+  writePreviewIndex((outputFolder / ("index" + shardSuffix + ".html")).string(), records);
   const PeakMemory peak = readPeakMemory(memoryReset);
   size_t done = 0;
   size_t skipped = 0;

@@ -144,7 +144,7 @@ writeManifest(const std::string & base, const std::vector<SeriesRecord> & series
 }
 
 void
-writePreviewIndex(const std::string & path, const std::vector<SeriesRecord> & series, const std::string & outputRoot)
+writePreviewIndex(const std::string & path, const std::vector<SeriesRecord> & series)
 {
   namespace fs = std::filesystem;
   std::ostringstream html;
@@ -171,7 +171,7 @@ writePreviewIndex(const std::string & path, const std::vector<SeriesRecord> & se
     {
       if (output.size() > 4 && output.compare(output.size() - 4, 4, ".png") == 0)
       {
-        const fs::path image = fs::relative(fs::path(record.outputFolder) / output, fs::path(outputRoot));
+        const fs::path image = fs::path(record.outputFolder) / output;
         html << "<a href=\"" << htmlEscaped(image.generic_string()) << "\"><img src=\""
              << htmlEscaped(image.generic_string()) << "\" alt=\"preview of series " << record.seriesNumber
              << "\"></a>";

@@ -22,7 +22,7 @@ struct SeriesRecord
   std::string status; ///< "done", "skipped", "failed" or "pending" (interrupted before it finished)
   std::string reason;
   double seconds = 0.0;
-  std::string outputFolder;
+  std::string outputFolder;         ///< relative to the batch's output folder, where the manifest is
   std::vector<std::string> outputs; ///< file names inside outputFolder
 };
 
@@ -48,8 +48,8 @@ std::string csvField(const std::string & text);
 
 /**
  * Writes an HTML page at `path` with a table of the processed series, their status and, for finished
- * series, their preview image. Image links are relative to `outputRoot`, where the page is written.
+ * series, their preview image. The page goes in the batch's output folder, which image links are relative to.
  */
-void writePreviewIndex(const std::string & path, const std::vector<SeriesRecord> & series, const std::string & outputRoot);
+void writePreviewIndex(const std::string & path, const std::vector<SeriesRecord> & series);
 
 } // namespace unetpp

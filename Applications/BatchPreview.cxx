@@ -61,13 +61,19 @@ writePreviewMontage(const std::string & path, const torch::Tensor & image, const
   const float low = percentile(0.01);
   const float high = std::max(percentile(0.99), low + 1e-6F);
 
-  const auto scaledRows = std::max<int64_t>(1, std::lround(static_cast<double>(rows) * rowScale));
+  // Small crops are enlarged by a whole factor so that each tile is at least MinimumTileSize pixels wide or tall.
+  constexpr int64_t MinimumTileSize = 192;
+  const auto naturalRows = std::max<int64_t>(1, std::lround(static_cast<double>(rows) * rowScale));
+  const int64_t zoom = std::max<int64_t>(1, (MinimumTileSize + std::max(naturalRows, columns) - 1) /
+                                              std::max(naturalRows, columns));
+  const int64_t scaledRows = naturalRows * zoom;
+  const int64_t scaledColumns = columns * zoom;
   const auto tileColumns = static_cast<int64_t>(std::min<size_t>(slices.size(), 3));
   const auto tileRows = static_cast<int64_t>((slices.size() + 2) / 3);
   constexpr int64_t Gap = 2;
 
   auto montage = RGBImage::New();
-  RGBImage::SizeType size{ { static_cast<itk::SizeValueType>(tileColumns * (columns + Gap) - Gap),
+  RGBImage::SizeType size{ { static_cast<itk::SizeValueType>(tileColumns * (scaledColumns + Gap) - Gap),
                              static_cast<itk::SizeValueType>(tileRows * (scaledRows + Gap) - Gap) } };
   montage->SetRegions(RGBImage::RegionType(size));
   montage->Allocate();
@@ -79,13 +85,15 @@ writePreviewMontage(const std::string & path, const torch::Tensor & image, const
   for (size_t tile = 0; tile < slices.size(); ++tile)
   {
     const int64_t slice = slices[tile];
-    const int64_t left = static_cast<int64_t>(tile % 3) * (columns + Gap);
+    const int64_t left = static_cast<int64_t>(tile % 3) * (scaledColumns + Gap);
     const int64_t top = static_cast<int64_t>(tile / 3) * (scaledRows + Gap);
     for (int64_t row = 0; row < scaledRows; ++row)
     {
-      const int64_t sourceRow = std::min<int64_t>(rows - 1, static_cast<int64_t>(static_cast<double>(row) / rowScale));
-      for (int64_t column = 0; column < columns; ++column)
+      const int64_t sourceRow =
+        std::min<int64_t>(rows - 1, static_cast<int64_t>(static_cast<double>(row) / (rowScale * static_cast<double>(zoom))));
+      for (int64_t outputColumn = 0; outputColumn < scaledColumns; ++outputColumn)
       {
+        const int64_t column = outputColumn / zoom;
         const float value = (greyAccessor[slice][sourceRow][column] - low) / (high - low);
         const double level = 255.0 * std::clamp(static_cast<double>(value), 0.0, 1.0);
         std::array<double, 3> colour{ level, level, level };
@@ -108,7 +116,7 @@ writePreviewMontage(const std::string & path, const torch::Tensor & image, const
         {
           pixel[channel] = static_cast<unsigned char>(std::lround(colour[channel]));
         }
-        montage->SetPixel({ { left + column, top + row } }, pixel);
+        montage->SetPixel({ { left + outputColumn, top + row } }, pixel);
       }
     }
   }

@@ -1,0 +1,414 @@
+// End-to-end runs of `unetpp batch` on a folder built from the real DICOM data: MR studies, a JPEG 2000
+// CT series, DICOM SEG objects, and junk files that the test writes. Covers the manifest, the outputs
+// per series, the DICOM SEG round trip, resuming after a kill, and shards.
+
+#include "CommandRunner.h"
+
+#include "DicomSeg.h"
+
+#include <itkImage.h>
+#include <itkImageFileReader.h>
+#include <itkImageRegionConstIterator.h>
+
+#include <nlohmann/json.hpp>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include <spawn.h>
+#include <sys/wait.h>
+
+extern char ** environ;
+
+namespace
+{
+
+namespace fs = std::filesystem;
+using unetpp::testing::quoted;
+using unetpp::testing::runUnetpp;
+using LabelImage = itk::Image<unsigned short, 3>;
+
+/** Counts the regular files under a folder, following symbolic links to files. */
+size_t
+countFiles(const fs::path & folder)
+{
+  size_t count = 0;
+  for (const auto & entry : fs::recursive_directory_iterator(folder))
+  {
+    count += entry.is_regular_file() ? 1 : 0;
+  }
+  return count;
+}
+
+std::vector<nlohmann::json>
+readJsonLines(const fs::path & path)
+{
+  std::vector<nlohmann::json> rows;
+  std::ifstream stream(path);
+  std::string line;
+  while (std::getline(stream, line))
+  {
+    if (!line.empty())
+    {
+      rows.push_back(nlohmann::json::parse(line));
+    }
+  }
+  return rows;
+}
+
+LabelImage::Pointer
+readLabels(const fs::path & path)
+{
+  auto reader = itk::ImageFileReader<LabelImage>::New();
+  reader->SetFileName(path.string());
+  reader->Update();
+  return reader->GetOutput();
+}
+
+/** Whether two labelmaps have the same size, geometry (to 1e-4) and voxels. */
+::testing::AssertionResult
+sameLabelmap(const LabelImage * expected, const LabelImage * actual)
+{
+  if (expected->GetLargestPossibleRegion().GetSize() != actual->GetLargestPossibleRegion().GetSize())
+  {
+    return ::testing::AssertionFailure() << "sizes differ: " << expected->GetLargestPossibleRegion().GetSize() << " and "
+                                         << actual->GetLargestPossibleRegion().GetSize();
+  }
+  for (unsigned axis = 0; axis < 3; ++axis)
+  {
+    if (std::abs(expected->GetOrigin()[axis] - actual->GetOrigin()[axis]) > 1e-4 ||
+        std::abs(expected->GetSpacing()[axis] - actual->GetSpacing()[axis]) > 1e-4)
+    {
+      return ::testing::AssertionFailure() << "origin or spacing differs on axis " << axis;
+    }
+    for (unsigned column = 0; column < 3; ++column)
+    {
+      if (std::abs(expected->GetDirection()[axis][column] - actual->GetDirection()[axis][column]) > 1e-4)
+      {
+        return ::testing::AssertionFailure() << "direction differs at " << axis << "," << column;
+      }
+    }
+  }
+  itk::ImageRegionConstIterator<LabelImage> left(expected, expected->GetLargestPossibleRegion());
+  itk::ImageRegionConstIterator<LabelImage> right(actual, actual->GetLargestPossibleRegion());
+  size_t differences = 0;
+  for (; !left.IsAtEnd(); ++left, ++right)
+  {
+    differences += left.Get() != right.Get() ? 1 : 0;
+  }
+  if (differences > 0)
+  {
+    return ::testing::AssertionFailure() << differences << " voxels differ";
+  }
+  return ::testing::AssertionSuccess();
+}
+
+class BatchCommand : public ::testing::Test
+{
+protected:
+  void
+  SetUp() override
+  {
+    m_Shared = unetpp::testing::sharedDataFolder();
+    if (m_Shared.empty())
+    {
+      GTEST_SKIP() << "real data folder ../shared/data is absent; the batch tests need it";
+    }
+    m_Folder = unetpp::testing::makeTemporaryFolder();
+    m_Input = fs::path(m_Folder) / "input";
+    buildInputFolder();
+  }
+
+  void
+  TearDown() override
+  {
+    if (!m_Folder.empty())
+    {
+      fs::remove_all(m_Folder);
+    }
+  }
+
+  /** Copies the real series into a mixed folder tree with renamed files and junk, as a PACS export looks. */
+  void
+  buildInputFolder()
+  {
+    const fs::path shared(m_Shared);
+    const fs::path studies = shared / "mr-dicom-studies";
+    fs::create_directories(m_Input / "export" / "mr");
+    fs::copy(studies, m_Input / "export" / "mr", fs::copy_options::recursive);
+    fs::create_directories(m_Input / "export" / "ct");
+    size_t index = 0;
+    for (const auto & entry : fs::directory_iterator(shared / "ct-dicom-j2k" / "series"))
+    {
+      // Without an extension, as many PACS exports name them.
+      fs::copy_file(entry.path(), m_Input / "export" / "ct" / ("IM" + std::to_string(index++)));
+    }
+    fs::create_directories(m_Input / "objects");
+    for (const char * name : { "liver.dcm", "partial_overlaps.dcm" })
+    {
+      fs::copy_file(shared / "dicom-seg-examples" / name, m_Input / "objects" / name);
+    }
+    fs::create_directories(m_Input / "junk");
+    std::ofstream(m_Input / "junk" / "empty.dcm").close();
+    std::ofstream(m_Input / "junk" / "notes.txt") << "not an image\n";
+    // The first 2000 bytes of a real DICOM file: the header parses, the pixel data is cut off.
+    const fs::path source = fs::directory_iterator(studies / "Study1" / "13_HCropVolume")->path();
+    std::ifstream whole(source, std::ios::binary);
+    std::string bytes(2000, '\0');
+    whole.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    std::ofstream(m_Input / "junk" / "truncated.dcm", std::ios::binary) << bytes;
+  }
+
+  unetpp::testing::CommandResult
+  runBatch(const fs::path & output, const std::string & extra = "") const
+  {
+    return runUnetpp("batch --input " + quoted(m_Input.string()) + " --output " + quoted(output.string()) +
+                     " --description HippoCrop --threads 2 " + extra);
+  }
+
+  std::string m_Shared;
+  std::string m_Folder;
+  fs::path m_Input;
+};
+
+/** The hippocampus crop series of the three MR studies, which the runs below select with --description. */
+constexpr size_t CropSeries = 3;
+
+TEST_F(BatchCommand, ManifestAccountsForEveryFile)
+{
+  const fs::path output = fs::path(m_Folder) / "output";
+  const auto result = runBatch(output);
+  ASSERT_EQ(result.exitStatus, 0) << result.output;
+
+  const auto rows = readJsonLines(output / "manifest.jsonl");
+  size_t filesInSeries = 0;
+  size_t skippedFiles = 0;
+  size_t done = 0;
+  std::set<std::string> keys;
+  for (const auto & row : rows)
+  {
+    if (row.at("kind") == "series")
+    {
+      filesInSeries += row.at("files").get<size_t>();
+      done += row.at("status") == "done" ? 1 : 0;
+      EXPECT_TRUE(keys.insert(row.at("key").get<std::string>()).second) << "series listed twice: " << row.dump();
+      EXPECT_FALSE(row.at("status") == "failed") << row.dump();
+    }
+    else
+    {
+      ++skippedFiles;
+      EXPECT_FALSE(row.at("reason").get<std::string>().empty()) << row.dump();
+    }
+  }
+  EXPECT_EQ(filesInSeries + skippedFiles, countFiles(m_Input));
+  EXPECT_EQ(done, CropSeries);
+  // The three junk files are listed as files; the SEG objects, the CT and the other MR series as skipped series.
+  EXPECT_GE(skippedFiles, 3U);
+  EXPECT_TRUE(fs::exists(output / "manifest.csv"));
+  EXPECT_TRUE(fs::exists(output / "index.html"));
+  EXPECT_TRUE(fs::exists(output / "batch.log"));
+}
+
+TEST_F(BatchCommand, SegObjectsAreSkippedWithReason)
+{
+  const fs::path output = fs::path(m_Folder) / "output";
+  const auto result = runBatch(output);
+  ASSERT_EQ(result.exitStatus, 0) << result.output;
+
+  size_t segObjects = 0;
+  for (const auto & row : readJsonLines(output / "manifest.jsonl"))
+  {
+    if (row.at("kind") == "series" && row.at("modality") == "SEG")
+    {
+      ++segObjects;
+      EXPECT_EQ(row.at("status"), "skipped");
+      EXPECT_NE(row.at("reason").get<std::string>().find("Segmentation"), std::string::npos) << row.dump();
+    }
+  }
+  EXPECT_EQ(segObjects, 2U);
+}
+
+TEST_F(BatchCommand, SegRoundTripGivesLabelmap)
+{
+  const fs::path output = fs::path(m_Folder) / "output";
+  const auto result = runBatch(output);
+  ASSERT_EQ(result.exitStatus, 0) << result.output;
+
+  size_t checked = 0;
+  for (const auto & row : readJsonLines(output / "manifest.jsonl"))
+  {
+    if (row.at("kind") != "series" || row.at("status") != "done")
+    {
+      continue;
+    }
+    const fs::path folder = output / row.at("output_folder").get<std::string>();
+    const auto labelmap = readLabels(folder / "labelmap.nii.gz");
+    const auto fromSeg = unetpp::readDicomSegLabelmap((folder / "segmentation.dcm").string(), { 1, 2 });
+    EXPECT_TRUE(sameLabelmap(labelmap, fromSeg)) << row.at("key");
+
+    const std::string verify = "dciodvfy " + quoted((folder / "segmentation.dcm").string()) + " 2>&1";
+    FILE * pipe = ::popen(verify.c_str(), "r");
+    ASSERT_NE(pipe, nullptr);
+    std::string report;
+    char buffer[4096];
+    size_t count = 0;
+    while ((count = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0)
+    {
+      report.append(buffer, count);
+    }
+    ::pclose(pipe);
+    EXPECT_EQ(report.find("Error"), std::string::npos) << report;
+
+    std::ifstream stream(folder / "result.json");
+    const auto summary = nlohmann::json::parse(stream);
+    double millilitres = 0.0;
+    for (const auto & volume : summary.at("volumes"))
+    {
+      millilitres += volume.at("volume_ml").get<double>();
+    }
+    // A hippocampus is a few millilitres; a crop segmented into noise or nothing falls outside this range.
+    EXPECT_GT(millilitres, 1.0) << row.at("key");
+    EXPECT_LT(millilitres, 8.0) << row.at("key");
+    EXPECT_TRUE(fs::exists(folder / "preview.png"));
+    ++checked;
+  }
+  EXPECT_EQ(checked, CropSeries);
+}
+
+TEST_F(BatchCommand, RerunAfterKillMatchesCleanRun)
+{
+  const fs::path clean = fs::path(m_Folder) / "clean";
+  const auto reference = runBatch(clean, "--no-preview");
+  ASSERT_EQ(reference.exitStatus, 0) << reference.output;
+
+  // Start a run, and kill it hard as soon as a series is half-written in the staging folder.
+  const fs::path killed = fs::path(m_Folder) / "killed";
+  const std::string executable = UNETPP_EXECUTABLE;
+  const std::vector<std::string> arguments{ executable, "batch", "--input", m_Input.string(), "--output", killed.string(),
+                                            "--description", "HippoCrop", "--threads", "2", "--no-preview" };
+  std::vector<char *> argv;
+  for (const auto & argument : arguments)
+  {
+    argv.push_back(const_cast<char *>(argument.c_str()));
+  }
+  argv.push_back(nullptr);
+  pid_t child = 0;
+  ASSERT_EQ(posix_spawn(&child, executable.c_str(), nullptr, nullptr, argv.data(), environ), 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  bool staged = false;
+  while (!staged && std::chrono::steady_clock::now() < deadline)
+  {
+    const fs::path staging = killed / ".partial";
+    std::error_code ignored;
+    if (fs::is_directory(staging, ignored))
+    {
+      for (const auto & entry : fs::directory_iterator(staging, ignored))
+      {
+        staged = staged || entry.is_directory();
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(staged) << "the batch never started a series";
+
+  // Whatever exists under a final name is complete.
+  for (const auto & entry : fs::recursive_directory_iterator(killed))
+  {
+    if (entry.is_directory() && fs::exists(entry.path() / "labelmap.nii.gz"))
+    {
+      EXPECT_TRUE(fs::exists(entry.path() / "result.json")) << entry.path();
+    }
+  }
+
+  const auto rerun = runBatch(killed, "--no-preview");
+  ASSERT_EQ(rerun.exitStatus, 0) << rerun.output;
+  std::map<std::string, fs::path> cleanFolders;
+  for (const auto & row : readJsonLines(clean / "manifest.jsonl"))
+  {
+    if (row.at("kind") == "series" && row.at("status") == "done")
+    {
+      cleanFolders[row.at("key")] = clean / row.at("output_folder").get<std::string>();
+    }
+  }
+  size_t compared = 0;
+  for (const auto & row : readJsonLines(killed / "manifest.jsonl"))
+  {
+    if (row.at("kind") != "series" || row.at("status") != "done")
+    {
+      continue;
+    }
+    const fs::path folder = killed / row.at("output_folder").get<std::string>();
+    ASSERT_EQ(cleanFolders.count(row.at("key")), 1U) << row.dump();
+    EXPECT_TRUE(sameLabelmap(readLabels(cleanFolders[row.at("key")] / "labelmap.nii.gz"),
+                             readLabels(folder / "labelmap.nii.gz")));
+    ++compared;
+  }
+  EXPECT_EQ(compared, cleanFolders.size());
+  size_t leftovers = 0;
+  for (const auto & entry : fs::recursive_directory_iterator(killed))
+  {
+    const std::string name = entry.path().filename().string();
+    leftovers += (entry.is_regular_file() && (name.rfind(".tmp-", 0) == 0 ||
+                                              entry.path().string().find("/.partial/") != std::string::npos))
+                   ? 1
+                   : 0;
+  }
+  EXPECT_EQ(leftovers, 0U);
+}
+
+TEST_F(BatchCommand, ShardsTogetherEqualOneRun)
+{
+  const fs::path whole = fs::path(m_Folder) / "whole";
+  ASSERT_EQ(runBatch(whole, "--no-preview --no-seg").exitStatus, 0);
+  std::set<std::string> wholeDone;
+  for (const auto & row : readJsonLines(whole / "manifest.jsonl"))
+  {
+    if (row.at("kind") == "series" && row.at("status") == "done")
+    {
+      wholeDone.insert(row.at("key").get<std::string>());
+    }
+  }
+
+  const fs::path shared = fs::path(m_Folder) / "sharded";
+  constexpr int Shards = 3;
+  std::multiset<std::string> shardDone;
+  size_t shardRows = 0;
+  for (int shard = 1; shard <= Shards; ++shard)
+  {
+    const std::string option = "--shard " + std::to_string(shard) + "/" + std::to_string(Shards);
+    const auto result = runBatch(shared, "--no-preview --no-seg " + option);
+    ASSERT_EQ(result.exitStatus, 0) << result.output;
+    const auto rows = readJsonLines(shared / ("manifest-shard-" + std::to_string(shard) + "-of-3.jsonl"));
+    shardRows += rows.size();
+    for (const auto & row : rows)
+    {
+      if (row.at("kind") == "series" && row.at("status") == "done")
+      {
+        EXPECT_EQ(row.at("reason"), "") << "shard " << shard << " reused another run's output: " << row.dump();
+        shardDone.insert(row.at("key").get<std::string>());
+      }
+    }
+  }
+  EXPECT_EQ(std::set<std::string>(shardDone.begin(), shardDone.end()), wholeDone);
+  EXPECT_EQ(shardDone.size(), wholeDone.size()) << "a series was processed by more than one shard";
+  EXPECT_EQ(shardRows, readJsonLines(whole / "manifest.jsonl").size());
+}
+
+TEST_F(BatchCommand, BadShardIsAUsageError)
+{
+  const auto result = runBatch(fs::path(m_Folder) / "output", "--shard 4/3");
+  EXPECT_EQ(result.exitStatus, 2) << result.output;
+  EXPECT_NE(result.output.find("--shard"), std::string::npos) << result.output;
+}
+
+} // namespace
