@@ -244,7 +244,12 @@ processSeries(const DicomSeries & series, SegmentationEngine & engine, const Bat
     // A DICOM SEG needs at least one segment, so an empty result has a labelmap but no SEG.
     notes.push_back("no DICOM SEG written: the model found none of its structures in this series");
   }
-  if (settings.writeSeg && anyLabel)
+  if (settings.writeSeg && anyLabel && series.seriesInstanceUidDerived)
+  {
+    // A SEG must reference its source series by UID, and these files have none.
+    notes.push_back("no DICOM SEG written: the source files have no Series Instance UID to reference");
+  }
+  if (settings.writeSeg && anyLabel && !series.seriesInstanceUidDerived)
   {
     std::vector<std::string> sourceFiles;
     for (const auto & instance : series.instances)

@@ -157,6 +157,56 @@ def measure_pruning(model, data, images, max_images, metric, output_csv):
     write_csv(output_csv, rows)
 
 
+def mean_and_spread(values):
+    mean = sum(values) / len(values)
+    spread = (sum((value - mean) ** 2 for value in values) / len(values)) ** 0.5
+    return mean, spread
+
+
+def write_tables(output):
+    """Writes tables.md: the comparison per network (mean and spread over seeds) and both pruning tables."""
+    with (output / "comparison.csv").open(newline="") as stream:
+        comparison = list(csv.DictReader(stream))
+    lines = ["# Measured results", "",
+             "Written by `scripts/measure-results.py` from the CSV files of this folder; do not edit by hand.", "",
+             "## UNet++ paper comparison on nuclei96 (held-out 20 %, paper widths divided by 4)", "",
+             "| network | seeds | parameters | paper-style mean IoU | foreground IoU | Dice | paper's IoU |",
+             "|---|---|---|---|---|---|---|"]
+    for network in NETWORKS:
+        rows = [row for row in comparison if row["network"] == network]
+        if not rows:
+            continue
+        cells = []
+        for column in ("paper_mean_iou", "foreground_iou", "dice"):
+            mean, spread = mean_and_spread([float(row[column]) for row in rows])
+            cells.append("%.4f" % mean if len(rows) == 1 else "%.4f ± %.4f" % (mean, spread))
+        lines.append("| %s | %d | %s | %s | %s | %s | %.2f |" % (
+            NETWORK_NAMES[network], len(rows), "{:,}".format(int(rows[0]["parameters"])), cells[0], cells[1],
+            cells[2], PAPER_IOU[network] / 100.0))
+    lines += ["", "Per run:", "", "| network | seed | paper-style mean IoU | foreground IoU | Dice | best epoch | "
+              "training minutes |", "|---|---|---|---|---|---|---|"]
+    for row in comparison:
+        lines.append("| %s | %s | %s | %s | %s | %s of %s | %s |" % (
+            NETWORK_NAMES[row["network"]], row["seed"], row["paper_mean_iou"], row["foreground_iou"], row["dice"],
+            row["best_epoch"], row["epochs"], row["training_minutes"]))
+    for name, title, metric in (("pruning-nuclei.csv", "Pruning, bundled nuclei model", "paper_mean_iou"),
+                                ("pruning-hippocampus.csv", "Pruning, bundled hippocampus model", "dice")):
+        path = output / name
+        if not path.exists():
+            continue
+        with path.open(newline="") as stream:
+            rows = list(csv.DictReader(stream))
+        lines += ["", "## " + title, "",
+                  "| level | mode | parameters | %s | median ms | time / L4 fast |" % metric.replace("_", " "),
+                  "|---|---|---|---|---|---|"]
+        for row in rows:
+            lines.append("| L%s | %s | %s | %s | %.2f | %s |" % (
+                row["level"], row["mode"], "{:,}".format(int(row["parameters"])), row[metric],
+                1000.0 * float(row["median_seconds"]), row["time_relative_to_L4_fast"]))
+    (output / "tables.md").write_text("\n".join(lines) + "\n")
+    print("wrote " + str(output / "tables.md"), flush=True)
+
+
 def plot(output):
     run(["gnuplot", "-c", ROOT / "scripts" / "plot-pruning.gp", output / "pruning-nuclei.csv",
          output / "pruning-hippocampus.csv", output / "pruning.png"])
@@ -167,7 +217,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=pathlib.Path, default=ROOT / "results" / "nuclei")
     parser.add_argument("--output", type=pathlib.Path, default=ROOT / "Documentation" / "results")
-    parser.add_argument("--only", choices=["comparison", "pruning", "plot"])
+    parser.add_argument("--only", choices=["comparison", "pruning", "plot"],
+                        help="run one step: plot also rewrites tables.md from the CSV files")
     arguments = parser.parse_args()
     if not pathlib.Path(UNETPP).exists():
         sys.exit("measure-results: " + UNETPP + " not found; build first or set UNETPP")
@@ -184,6 +235,7 @@ def main():
                         arguments.output / "pruning-hippocampus.csv")
     if arguments.only in (None, "plot"):
         plot(arguments.output)
+        write_tables(arguments.output)
 
 
 if __name__ == "__main__":
