@@ -369,7 +369,9 @@ TEST_F(BatchCommand, RerunAfterKillMatchesCleanRun)
 TEST_F(BatchCommand, ShardsTogetherEqualOneRun)
 {
   const fs::path whole = fs::path(m_Folder) / "whole";
-  ASSERT_EQ(runBatch(whole, "--no-preview --no-seg").exitStatus, 0);
+  // Two workers in the unsharded run, so that the comparison also covers series processed concurrently.
+  const auto wholeRun = runBatch(whole, "--no-preview --no-seg --workers 2");
+  ASSERT_EQ(wholeRun.exitStatus, 0) << wholeRun.output;
   std::set<std::string> wholeDone;
   for (const auto & row : readJsonLines(whole / "manifest.jsonl"))
   {
@@ -402,6 +404,21 @@ TEST_F(BatchCommand, ShardsTogetherEqualOneRun)
   EXPECT_EQ(std::set<std::string>(shardDone.begin(), shardDone.end()), wholeDone);
   EXPECT_EQ(shardDone.size(), wholeDone.size()) << "a series was processed by more than one shard";
   EXPECT_EQ(shardRows, readJsonLines(whole / "manifest.jsonl").size());
+  for (const auto & key : wholeDone)
+  {
+    bool found = false;
+    for (const auto & study : fs::directory_iterator(whole))
+    {
+      if (study.is_directory() && fs::exists(study.path() / key / "labelmap.nii.gz"))
+      {
+        EXPECT_TRUE(sameLabelmap(readLabels(study.path() / key / "labelmap.nii.gz"),
+                                 readLabels(shared / study.path().filename() / key / "labelmap.nii.gz")))
+          << key;
+        found = true;
+      }
+    }
+    EXPECT_TRUE(found) << "no labelmap for " << key;
+  }
 }
 
 TEST_F(BatchCommand, BadShardIsAUsageError)
