@@ -12,8 +12,11 @@
 #include "unetpp/ModelFile.h"
 #include "unetpp/SegmentationEngine.h"
 
+#include <dcmtk/oflog/oflog.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <chrono>
 #include <csignal>
 #include <ctime>
@@ -56,16 +59,16 @@ struct Shard
 Shard
 parseShard(const std::string & text)
 {
-  const auto slash = text.find('/');
   Shard shard;
+  std::smatch match;
   try
   {
-    if (slash == std::string::npos)
+    if (!std::regex_match(text, match, std::regex("([0-9]{1,9})/([0-9]{1,9})")))
     {
       throw std::invalid_argument(text);
     }
-    shard.index = std::stoull(text.substr(0, slash));
-    shard.count = std::stoull(text.substr(slash + 1));
+    shard.index = std::stoull(match[1].str());
+    shard.count = std::stoull(match[2].str());
   }
   catch (const std::exception &)
   {
@@ -134,6 +137,46 @@ private:
   std::ofstream m_Stream;
 };
 
+/** Whether a UID can name a folder as it is: digits and dots only, at most 64 characters (DICOM PS3.5 9.1). */
+bool
+isPlainUid(const std::string & uid)
+{
+  return !uid.empty() && uid.size() <= 64 && uid.front() != '.' &&
+         uid.find_first_not_of("0123456789.") == std::string::npos && uid.find("..") == std::string::npos;
+}
+
+/**
+ * Folder name for a UID or series key. A value that is not a plain UID (a damaged or crafted file could hold
+ * "../x" or an absolute path) gets a name made from its hash instead, so outputs always stay under --output.
+ */
+std::string
+folderNameFor(const std::string & value)
+{
+  const auto dash = value.find("-part");
+  const std::string uid = value.substr(0, dash);
+  const std::string suffix = dash == std::string::npos ? "" : value.substr(dash);
+  const bool plainSuffix = suffix.empty() || std::regex_match(suffix, std::regex("-part[0-9]{1,6}"));
+  if (isPlainUid(uid) && plainSuffix)
+  {
+    return value;
+  }
+  std::ostringstream name;
+  name << "invalid-uid-" << std::hex << stableHash(value);
+  return name.str();
+}
+
+/** Replaces line breaks and other control characters, so that a description cannot split a log line. */
+std::string
+printable(const std::string & text)
+{
+  std::string result;
+  for (const char character : text)
+  {
+    result += static_cast<unsigned char>(character) < 0x20 || character == 0x7f ? ' ' : character;
+  }
+  return result;
+}
+
 /** Name of a series in logs and messages: number, description and UID, never patient data. */
 std::string
 seriesName(const DicomSeries & series)
@@ -141,9 +184,9 @@ seriesName(const DicomSeries & series)
   std::string name = "series " + std::to_string(series.seriesNumber);
   if (!series.seriesDescription.empty())
   {
-    name += " \"" + series.seriesDescription + "\"";
+    name += " \"" + printable(series.seriesDescription) + "\"";
   }
-  return name + " (" + series.key() + ")";
+  return name + " (" + printable(series.key()) + ")";
 }
 
 SeriesRecord
@@ -217,6 +260,19 @@ labelVolumes(const torch::Tensor & labels, const ModelMetadata & metadata, const
   return volumes;
 }
 
+/** Settings that decide a series' outputs; a result made with other settings is redone. */
+nlohmann::json
+outputSettings(const BatchSettings & settings, const ModelMetadata & metadata)
+{
+  return { { "model_name", metadata.name },
+           { "model_file_size", fs::file_size(settings.modelPath) },
+           { "level", settings.inference.level },
+           { "mode", toString(settings.inference.mode) },
+           { "labelmap", settings.labelmapName },
+           { "seg", settings.writeSeg },
+           { "preview", settings.writePreview } };
+}
+
 /** Segments one series into a staging folder and moves the folder into place when every file is complete. */
 void
 processSeries(const DicomSeries & series, SegmentationEngine & engine, const BatchSettings & settings,
@@ -235,9 +291,23 @@ processSeries(const DicomSeries & series, SegmentationEngine & engine, const Bat
   }
 
   std::vector<std::string> outputs;
+  nlohmann::json notes = nlohmann::json::array();
+  const ModelMetadata & metadata = engine.metadata();
+  if (metadata.trainingSpacing.size() == 3)
+  {
+    for (unsigned axis = 0; axis < 3; ++axis)
+    {
+      const double training = metadata.trainingSpacing[axis];
+      if (training > 0.0 && std::abs(loaded.spacing[axis] - training) > training / 3.0)
+      {
+        notes.push_back("voxel spacing differs from the model's training spacing by more than a third, so the labels "
+                        "may be wrong");
+        break;
+      }
+    }
+  }
   writeLabelmap(result.labels, loaded.image, 3, (staging / settings.labelmapName).string());
   outputs.push_back(settings.labelmapName);
-  nlohmann::json notes = nlohmann::json::array();
   const bool anyLabel = result.labels.ne(0).any().item<bool>();
   if (settings.writeSeg && !anyLabel)
   {
@@ -257,8 +327,9 @@ processSeries(const DicomSeries & series, SegmentationEngine & engine, const Bat
       sourceFiles.push_back(instance.path);
     }
     DicomSegDescription description;
-    description.seriesDescription = "UNet++ " + engine.metadata().name;
-    description.algorithmName = "UNet++ " + engine.metadata().name;
+    const std::string & name = engine.metadata().name;
+    description.seriesDescription = name.rfind("UNet++", 0) == 0 ? name : "UNet++ " + name;
+    description.algorithmName = description.seriesDescription;
     description.algorithmVersion = "L" + std::to_string(settings.inference.level) + " " + toString(settings.inference.mode);
     const SegLabelVolume::Pointer segLabels = toSegLabelVolume(result.labels, loaded.image);
     writeDicomSeg((staging / SegFileName).string(), segLabels, sourceFiles, engine.metadata().classes, description);
@@ -286,6 +357,7 @@ processSeries(const DicomSeries & series, SegmentationEngine & engine, const Bat
   summary["size"] = { loaded.tensor.size(3), loaded.tensor.size(2), loaded.tensor.size(1) };
   summary["spacing"] = loaded.spacing;
   summary["notes"] = notes;
+  summary["output_settings"] = outputSettings(settings, engine.metadata());
   {
     std::ofstream stream(staging / ResultFileName);
     stream << summary.dump(2) << '\n';
@@ -298,15 +370,32 @@ processSeries(const DicomSeries & series, SegmentationEngine & engine, const Bat
   outputs.push_back(ResultFileName);
 
   // The result file marks a finished series; the folder appears under its final name only when complete.
-  fs::remove_all(destination);
+  // An earlier result (--force, changed settings) is moved aside first and removed only once the new one is
+  // in place, so a failure between the two steps never leaves the series without any result.
   fs::create_directories(destination.parent_path());
+  const fs::path previous = staging.string() + ".previous";
+  fs::remove_all(previous);
+  if (fs::exists(destination))
+  {
+    fs::rename(destination, previous);
+  }
   fs::rename(staging, destination);
+  std::error_code ignored;
+  fs::remove_all(previous, ignored);
   record.outputs = outputs;
+  record.reason.clear();
+  for (const auto & note : notes)
+  {
+    record.reason += (record.reason.empty() ? "" : "; ") + note.get<std::string>();
+  }
 }
 
-/** Outputs of a series finished by an earlier run, or nothing when the series still has to be done. */
+/**
+ * Outputs of a series finished by an earlier run with the same settings, or nothing when the series has to
+ * be done (again): no result, another model, level, mode or format, or an output file missing or empty.
+ */
 std::optional<std::vector<std::string>>
-finishedOutputs(const fs::path & destination)
+finishedOutputs(const fs::path & destination, const nlohmann::json & settings)
 {
   const fs::path result = destination / ResultFileName;
   if (!fs::is_regular_file(result))
@@ -317,11 +406,15 @@ finishedOutputs(const fs::path & destination)
   {
     std::ifstream stream(result);
     const auto json = nlohmann::json::parse(stream);
+    if (json.value("output_settings", nlohmann::json()) != settings)
+    {
+      return std::nullopt;
+    }
     auto outputs = json.at("outputs").get<std::vector<std::string>>();
     outputs.push_back(ResultFileName);
     for (const auto & name : outputs)
     {
-      if (!fs::is_regular_file(destination / name))
+      if (!fs::is_regular_file(destination / name) || fs::file_size(destination / name) == 0)
       {
         return std::nullopt;
       }
@@ -378,6 +471,20 @@ runBatchCommand(const std::vector<std::string> & arguments)
 
   const fs::path inputFolder = commandLine.value("input");
   const fs::path outputFolder = commandLine.value("output");
+  if (!fs::is_directory(inputFolder))
+  {
+    throw UsageError("--input " + inputFolder.string() + " is not a folder; give the folder that contains the DICOM files");
+  }
+  {
+    const fs::path input = fs::weakly_canonical(fs::absolute(inputFolder));
+    const fs::path output = fs::weakly_canonical(fs::absolute(outputFolder));
+    const auto [inputEnd, outputPosition] = std::mismatch(input.begin(), input.end(), output.begin(), output.end());
+    if (inputEnd == input.end())
+    {
+      throw UsageError("--output " + outputFolder.string() + " is inside --input " + inputFolder.string() +
+                       ", so its files would be scanned as input; choose an output folder outside the input");
+    }
+  }
   const Shard shard = parseShard(commandLine.value("shard"));
   const int workers = commandLine.integer("workers");
   if (workers < 1 || workers > 64)
@@ -411,9 +518,30 @@ runBatchCommand(const std::vector<std::string> & arguments)
   Model model = loadModel(settings.modelPath);
   settings.inference.level =
     commandLine.has("level") ? commandLine.integer("level") : model.network->supportedLevels().back();
-  settings.inference.mode = inferenceModeFromString(commandLine.value("mode"));
+  try
+  {
+    settings.inference.mode = inferenceModeFromString(commandLine.value("mode"));
+  }
+  catch (const std::invalid_argument & error)
+  {
+    throw UsageError(std::string("option --mode: ") + error.what());
+  }
   settings.inference.device = commandLine.value("device");
   settings.inference.threads = commandLine.integer("threads");
+  const std::vector<int> levels = model.network->supportedLevels();
+  if (std::find(levels.begin(), levels.end(), settings.inference.level) == levels.end())
+  {
+    throw UsageError("option --level: the model has levels 1 to " + std::to_string(levels.back()) + ", got " +
+                     std::to_string(settings.inference.level));
+  }
+  if (settings.inference.threads < 0 || settings.inference.threads > 128)
+  {
+    throw UsageError("option --threads expects 0 (every core) to 128, got " + std::to_string(settings.inference.threads));
+  }
+  if (settings.inference.device != "auto" && settings.inference.device != "cpu" && settings.inference.device != "cuda")
+  {
+    throw UsageError("option --device expects auto, cpu or cuda, got '" + settings.inference.device + "'");
+  }
   std::vector<std::string> modalities = model.metadata.modalities;
   if (const auto chosen = commandLine.optionalValue("modality"))
   {
@@ -432,6 +560,8 @@ runBatchCommand(const std::vector<std::string> & arguments)
   log.write("batch started: input " + inputFolder.string() + ", model " + settings.modelPath + ", shard " +
             std::to_string(shard.index) + "/" + std::to_string(shard.count));
 
+  // DCMTK warns about every missing optional attribute of the sources; the manifest and log say what matters.
+  OFLog::configure(OFLogger::ERROR_LOG_LEVEL);
   std::signal(SIGINT, requestStop);
   std::signal(SIGTERM, requestStop);
 
@@ -453,6 +583,8 @@ runBatchCommand(const std::vector<std::string> & arguments)
     }
   }
 
+  const nlohmann::json settingsKey = outputSettings(settings, model.metadata);
+
   // Decide for every series of this shard: skip with a reason, reuse an earlier result, or process.
   std::vector<SeriesRecord> records;
   std::vector<const DicomSeries *> queue;
@@ -464,7 +596,7 @@ runBatchCommand(const std::vector<std::string> & arguments)
       continue;
     }
     SeriesRecord record = recordFor(series);
-    const fs::path relativeFolder = fs::path(series.studyInstanceUid) / series.key();
+    const fs::path relativeFolder = fs::path(folderNameFor(series.studyInstanceUid)) / folderNameFor(series.key());
     const fs::path destination = outputFolder / relativeFolder;
     if (!series.segmentable)
     {
@@ -488,7 +620,7 @@ runBatchCommand(const std::vector<std::string> & arguments)
       record.status = "skipped";
       record.reason = "series description does not match --description";
     }
-    else if (const auto outputs = commandLine.flag("force") ? std::nullopt : finishedOutputs(destination))
+    else if (const auto outputs = commandLine.flag("force") ? std::nullopt : finishedOutputs(destination, settingsKey))
     {
       record.status = "done";
       record.reason = "finished by an earlier run";
@@ -498,6 +630,7 @@ runBatchCommand(const std::vector<std::string> & arguments)
     else
     {
       record.status = "pending";
+      record.reason = "not finished: the run stopped before this series was done; a new run processes it";
       record.outputFolder = relativeFolder.generic_string();
       queueRecords.push_back(records.size());
       queue.push_back(&series);
@@ -505,6 +638,13 @@ runBatchCommand(const std::vector<std::string> & arguments)
     records.push_back(record);
   }
   writeManifest(manifestBase, records, files);
+  if (scan.series.empty())
+  {
+    log.write("no DICOM series found");
+    std::cerr << "unetpp batch: no DICOM files found under " << inputFolder.string() << " (" << scan.filesExamined
+              << " files examined); the manifest lists them with the reasons\n";
+    return 1;
+  }
   std::cout << "found " << scan.series.size() << " series in " << scan.filesExamined << " files; this shard processes "
             << queue.size() << " series\n";
   log.write(std::to_string(queue.size()) + " series to process");
@@ -537,7 +677,7 @@ runBatchCommand(const std::vector<std::string> & arguments)
       }
       const DicomSeries & series = *queue[position];
       SeriesRecord record = records[queueRecords[position]];
-      const fs::path staging = outputFolder / ".partial" / series.key();
+      const fs::path staging = outputFolder / ".partial" / folderNameFor(series.key());
       const fs::path destination = outputFolder / record.outputFolder;
       log.write("start " + seriesName(series));
       const auto start = std::chrono::steady_clock::now();
@@ -545,7 +685,6 @@ runBatchCommand(const std::vector<std::string> & arguments)
       {
         processSeries(series, engine, settings, staging, destination, record);
         record.status = "done";
-        record.reason.clear();
       }
       catch (const std::exception & error)
       {

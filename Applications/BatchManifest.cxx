@@ -1,5 +1,7 @@
 #include "BatchManifest.h"
 
+#include "CsvField.h"
+
 #include "unetpp/AtomicFile.h"
 
 #include <filesystem>
@@ -69,25 +71,6 @@ htmlEscaped(const std::string & text)
 }
 
 } // namespace
-
-std::string
-csvField(const std::string & text)
-{
-  if (text.find_first_of(",\"\r\n") == std::string::npos)
-  {
-    return text;
-  }
-  std::string quoted = "\"";
-  for (const char character : text)
-  {
-    quoted += character;
-    if (character == '"')
-    {
-      quoted += '"';
-    }
-  }
-  return quoted + "\"";
-}
 
 nlohmann::json
 toJson(const SeriesRecord & record)

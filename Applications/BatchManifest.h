@@ -43,9 +43,6 @@ void writeManifest(const std::string & base, const std::vector<SeriesRecord> & s
 /** The JSON form of a series row, as in the JSON Lines manifest. */
 nlohmann::json toJson(const SeriesRecord & record);
 
-/** Quotes a CSV field that contains a comma, a quote or a line break (RFC 4180). */
-std::string csvField(const std::string & text);
-
 /**
  * Writes an HTML page at `path` with a table of the processed series, their status and, for finished
  * series, their preview image. The page goes in the batch's output folder, which image links are relative to.

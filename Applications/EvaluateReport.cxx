@@ -1,5 +1,7 @@
 #include "EvaluateReport.h"
 
+#include "CsvField.h"
+
 #include <fstream>
 #include <iomanip>
 #include <sstream>
@@ -24,21 +26,6 @@ fixed(double value, int digits = 4)
   std::ostringstream text;
   text << std::fixed << std::setprecision(digits) << value;
   return text.str();
-}
-
-std::string
-csvField(const std::string & text)
-{
-  if (text.find_first_of(",\"\n") == std::string::npos)
-  {
-    return text;
-  }
-  std::string quoted = "\"";
-  for (const char character : text)
-  {
-    quoted += character == '"' ? std::string("\"\"") : std::string(1, character);
-  }
-  return quoted + "\"";
 }
 
 std::ofstream

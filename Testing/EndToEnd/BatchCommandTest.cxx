@@ -6,6 +6,9 @@
 
 #include "DicomSeg.h"
 
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+
 #include <itkImage.h>
 #include <itkImageFileReader.h>
 #include <itkImageRegionConstIterator.h>
@@ -419,6 +422,59 @@ TEST_F(BatchCommand, ShardsTogetherEqualOneRun)
     }
     EXPECT_TRUE(found) << "no labelmap for " << key;
   }
+}
+
+TEST_F(BatchCommand, CraftedUidStaysInsideOutput)
+{
+  // A copy of one crop series whose Series Instance UID is a path that leads out of the output folder.
+  const fs::path crafted = fs::path(m_Folder) / "crafted";
+  fs::create_directories(crafted / "series");
+  for (const auto & entry : fs::directory_iterator(fs::path(m_Shared) / "mr-dicom-studies" / "Study1" / "13_HCropVolume"))
+  {
+    DcmFileFormat file;
+    ASSERT_TRUE(file.loadFile(entry.path().c_str()).good());
+    ASSERT_TRUE(file.getDataset()->putAndInsertString(DCM_SeriesInstanceUID, "../../escape").good());
+    ASSERT_TRUE(file.saveFile((crafted / "series" / entry.path().filename()).c_str()).good());
+  }
+  const fs::path output = fs::path(m_Folder) / "deep" / "output";
+  const auto result = runUnetpp("batch --input " + quoted(crafted.string()) + " --output " + quoted(output.string()) +
+                                " --threads 2 --no-seg --no-preview");
+  ASSERT_EQ(result.exitStatus, 0) << result.output;
+
+  EXPECT_FALSE(fs::exists(fs::path(m_Folder) / "escape"));
+  EXPECT_FALSE(fs::exists(output.parent_path() / "escape"));
+  size_t labelmaps = 0;
+  for (const auto & entry : fs::recursive_directory_iterator(output))
+  {
+    labelmaps += entry.path().filename() == "labelmap.nii.gz" ? 1 : 0;
+  }
+  EXPECT_EQ(labelmaps, 1U);
+}
+
+TEST_F(BatchCommand, ChangedLevelRedoesSeries)
+{
+  const fs::path output = fs::path(m_Folder) / "output";
+  ASSERT_EQ(runBatch(output, "--no-seg --no-preview").exitStatus, 0);
+  const auto rerun = runBatch(output, "--no-seg --no-preview --level 2 --mode fast");
+  ASSERT_EQ(rerun.exitStatus, 0) << rerun.output;
+
+  for (const auto & row : readJsonLines(output / "manifest.jsonl"))
+  {
+    if (row.at("kind") == "series" && row.at("status") == "done")
+    {
+      EXPECT_EQ(row.at("reason"), "") << "a result made at another level was reused: " << row.dump();
+      std::ifstream stream(output / row.at("output_folder").get<std::string>() / "result.json");
+      EXPECT_EQ(nlohmann::json::parse(stream).at("settings").at("level"), 2);
+    }
+  }
+}
+
+TEST_F(BatchCommand, OutputInsideInputIsRejected)
+{
+  const auto result = runBatch(m_Input / "results");
+  EXPECT_EQ(result.exitStatus, 2) << result.output;
+  EXPECT_NE(result.output.find("inside --input"), std::string::npos) << result.output;
+  EXPECT_FALSE(fs::exists(m_Input / "results"));
 }
 
 TEST_F(BatchCommand, BadShardIsAUsageError)
