@@ -180,7 +180,7 @@ def write_tables(output):
         for column in ("paper_mean_iou", "foreground_iou", "dice"):
             mean, spread = mean_and_spread([float(row[column]) for row in rows])
             cells.append("%.4f" % mean if len(rows) == 1 else "%.4f ± %.4f" % (mean, spread))
-        lines.append("| %s | %d | %s | %s | %s | %s | %.2f |" % (
+        lines.append("| %s | %d | %s | %s | %s | %s | %.4f |" % (
             NETWORK_NAMES[network], len(rows), "{:,}".format(int(rows[0]["parameters"])), cells[0], cells[1],
             cells[2], PAPER_IOU[network] / 100.0))
     lines += ["", "Per run:", "", "| network | seed | paper-style mean IoU | foreground IoU | Dice | best epoch | "
