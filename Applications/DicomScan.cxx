@@ -1032,12 +1032,26 @@ scanDicomFolder(const std::string & folder, const std::function<void(size_t, siz
 
   // Files without a Series Instance UID can only be grouped by the folder they are in.
   std::map<std::pair<std::string, std::string>, std::vector<const ExaminedFile *>> groups;
+  // A SOP Instance UID names one instance: a second file with it in the same series (an export with a
+  // DICOMDIR tree and flat copies, a file copied twice) is the same image, listed as a duplicate.
+  std::map<std::tuple<std::string, std::string, std::string>, std::string> firstFileOfInstance;
   for (const ExaminedFile & file : examined)
   {
     if (!file.skipReason.empty())
     {
       result.skippedFiles.push_back({ file.instance.path, file.skipReason });
       continue;
+    }
+    const std::string & instanceUid = file.instance.sopInstanceUid;
+    if (!instanceUid.empty())
+    {
+      const auto [first, inserted] = firstFileOfInstance.emplace(
+        std::make_tuple(file.instance.studyInstanceUid, file.instance.seriesInstanceUid, instanceUid), file.instance.path);
+      if (!inserted)
+      {
+        result.skippedFiles.push_back({ file.instance.path, "duplicate of " + first->second + " (same SOP Instance UID)" });
+        continue;
+      }
     }
     const bool hasSeriesUid = !file.instance.seriesInstanceUid.empty();
     const std::string seriesUid = hasSeriesUid ? file.instance.seriesInstanceUid

@@ -158,6 +158,9 @@ protected:
     {
       fs::copy_file(shared / "dicom-seg-examples" / name, m_Input / "objects" / name);
     }
+    // An exact copy of one crop slice elsewhere in the tree: the same instance, which must not break its series.
+    fs::create_directories(m_Input / "copies");
+    fs::copy_file(fs::directory_iterator(studies / "Study2" / "14_HCropVolume")->path(), m_Input / "copies" / "slice.dcm");
     fs::create_directories(m_Input / "junk");
     std::ofstream(m_Input / "junk" / "empty.dcm").close();
     std::ofstream(m_Input / "junk" / "notes.txt") << "not an image\n";
@@ -211,6 +214,12 @@ TEST_F(BatchCommand, ManifestAccountsForEveryFile)
     }
   }
   EXPECT_EQ(filesInSeries + skippedFiles, countFiles(m_Input));
+  size_t duplicates = 0;
+  for (const auto & row : rows)
+  {
+    duplicates += row.at("kind") == "file" && row.at("reason").get<std::string>().rfind("duplicate of", 0) == 0 ? 1 : 0;
+  }
+  EXPECT_EQ(duplicates, 1U);
   EXPECT_EQ(done, CropSeries);
   // The three junk files are listed as files; the SEG objects, the CT and the other MR series as skipped series.
   EXPECT_GE(skippedFiles, 3U);
