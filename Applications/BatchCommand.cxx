@@ -13,6 +13,9 @@
 #include "unetpp/SegmentationEngine.h"
 
 #include <dcmtk/oflog/oflog.h>
+#ifdef UNETPP_HAVE_GDCM_TRACE
+#  include <gdcmTrace.h>
+#endif
 
 #include <algorithm>
 #include <atomic>
@@ -562,6 +565,10 @@ runBatchCommand(const std::vector<std::string> & arguments)
 
   // DCMTK warns about every missing optional attribute of the sources; the manifest and log say what matters.
   OFLog::configure(OFLogger::ERROR_LOG_LEVEL);
+#ifdef UNETPP_HAVE_GDCM_TRACE
+  // GDCM warns twice per file about private tags missing from its dictionary, which says nothing about the image.
+  gdcm::Trace::WarningOff();
+#endif
   std::signal(SIGINT, requestStop);
   std::signal(SIGTERM, requestStop);
 
