@@ -54,20 +54,21 @@ export no_proxy="127.0.0.1" NO_PROXY="127.0.0.1"
 unset UNETPP_SAMPLE_URL UNETPP_SAMPLE_SHA256 UNETPP_DOWNLOADER
 
 # Starts the server on port 0 so that the system picks a free port, then reads the port from the
-# server's first output line, "Serving HTTP on 127.0.0.1 port N (...)".
+# server's first output line, "Serving HTTP on 127.0.0.1 port N (...)". A loaded CI machine can take
+# several seconds to start Python, so the wait is up to 60 s.
 start_server() {
   local log="$WORK_DIR/server.log"
   "$PYTHON" -u -m http.server 0 --bind 127.0.0.1 --directory "$SERVED_DIR" > "$log" 2>&1 &
   SERVER_PID=$!
 
   local port=""
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 600); do
     port="$(sed -n 's/^Serving HTTP on 127\.0\.0\.1 port \([0-9][0-9]*\).*/\1/p' "$log")"
     [[ -n "$port" ]] && break
     kill -0 "$SERVER_PID" 2> /dev/null || fail "the HTTP server exited: $(cat "$log")"
     sleep 0.1
   done
-  [[ -n "$port" ]] || fail "the HTTP server printed no port within 10 s: $(cat "$log")"
+  [[ -n "$port" ]] || fail "the HTTP server printed no port within 60 s: $(cat "$log")"
   SERVER_URL="http://127.0.0.1:$port"
 }
 
