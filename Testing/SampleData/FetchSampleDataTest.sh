@@ -54,10 +54,12 @@ export no_proxy="127.0.0.1" NO_PROXY="127.0.0.1"
 unset UNETPP_SAMPLE_URL UNETPP_SAMPLE_SHA256 UNETPP_DOWNLOADER
 
 # Starts the server on port 0 so that the system picks a free port, then reads the port from the
-# server's first output line, "Serving HTTP on 127.0.0.1 port N (...)". A loaded CI machine can take
-# several seconds to start Python, so the wait is up to 60 s.
+# server's first output line, "Serving HTTP on 127.0.0.1 port N (...)". Python can take several seconds
+# to start on a loaded machine, so the wait is up to 60 s.
 start_server() {
   local log="$WORK_DIR/server.log"
+  # Created here, because the background server creates it only once it runs, and sed must find it.
+  : > "$log"
   "$PYTHON" -u -m http.server 0 --bind 127.0.0.1 --directory "$SERVED_DIR" > "$log" 2>&1 &
   SERVER_PID=$!
 
