@@ -208,6 +208,9 @@ void
 expectValidDicom(const fs::path & file)
 {
   const std::string output = runDciodvfy(file);
+  // dciodvfy prints the name of the IOD it checked on a line of its own; without it the tool did not run.
+  ASSERT_NE(("\n" + output).find("\nSegmentation\n"), std::string::npos)
+    << "dciodvfy did not check the file as a Segmentation:\n" << output;
   const auto warnings = linesContaining(output, "Warning");
   for (const std::string & warning : warnings)
   {

@@ -276,6 +276,8 @@ TEST_F(BatchCommand, SegRoundTripGivesLabelmap)
       report.append(buffer, count);
     }
     ::pclose(pipe);
+    // dciodvfy prints the name of the IOD it checked on a line of its own; without it the tool did not run.
+    EXPECT_NE(("\n" + report).find("\nSegmentation\n"), std::string::npos) << report;
     EXPECT_EQ(report.find("Error"), std::string::npos) << report;
 
     std::ifstream stream(folder / "result.json");
