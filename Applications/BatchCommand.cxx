@@ -5,6 +5,7 @@
 #include "DefaultModel.h"
 #include "DicomScan.h"
 #include "DicomSeg.h"
+#include "InputVolume.h"
 #include "OutputImages.h"
 #include "ProgressBar.h"
 #include "BenchmarkMemory.h"
@@ -295,19 +296,10 @@ processSeries(const DicomSeries & series, SegmentationEngine & engine, const Bat
 
   std::vector<std::string> outputs;
   nlohmann::json notes = nlohmann::json::array();
-  const ModelMetadata & metadata = engine.metadata();
-  if (metadata.trainingSpacing.size() == 3)
+  if (axisFarFromTrainingSpacing(engine.metadata(), loaded))
   {
-    for (unsigned axis = 0; axis < 3; ++axis)
-    {
-      const double training = metadata.trainingSpacing[axis];
-      if (training > 0.0 && std::abs(loaded.spacing[axis] - training) > training / 3.0)
-      {
-        notes.push_back("voxel spacing differs from the model's training spacing by more than a third, so the labels "
-                        "may be wrong");
-        break;
-      }
-    }
+    notes.push_back("voxel spacing differs from the model's training spacing by more than a third, so the labels "
+                    "may be wrong");
   }
   writeLabelmap(result.labels, loaded.image, 3, (staging / settings.labelmapName).string());
   outputs.push_back(settings.labelmapName);
@@ -563,10 +555,10 @@ runBatchCommand(const std::vector<std::string> & arguments)
   log.write("batch started: input " + inputFolder.string() + ", model " + settings.modelPath + ", shard " +
             std::to_string(shard.index) + "/" + std::to_string(shard.count));
 
-  // DCMTK warns about every missing optional attribute of the sources; the manifest and log say what matters.
+  // DCMTK warns about every missing optional attribute of the sources. The manifest and log report what matters.
   OFLog::configure(OFLogger::ERROR_LOG_LEVEL);
 #ifdef UNETPP_HAVE_GDCM_TRACE
-  // GDCM warns twice per file about private tags missing from its dictionary, which says nothing about the image.
+  // GDCM warns twice per file about private tags missing from its dictionary, which is no fault of the image.
   gdcm::Trace::WarningOff();
 #endif
   std::signal(SIGINT, requestStop);

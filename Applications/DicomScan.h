@@ -63,7 +63,7 @@ struct DicomSeries
   bool multiFrame = false;
   /** True for image series that can be read as one volume. */
   bool segmentable = false;
-  /** Why the series cannot be segmented (non-image object, one slice, uneven spacing, gantry tilt...). */
+  /** Reason the series cannot be segmented (non-image object, one slice, uneven spacing, gantry tilt...). */
   std::string reason;
   /** Slice spacing along the normal in mm, measured from the sorted positions (image series). */
   double sliceSpacing = 0.0;

@@ -13,7 +13,7 @@ namespace unetpp
 
 using SegLabelVolume = itk::Image<unsigned short, 3>;
 
-/** What a DICOM Segmentation object says about itself and the software that made it. */
+/** Description of a DICOM Segmentation object: its series and the software that made it. */
 struct DicomSegDescription
 {
   std::string seriesDescription = "UNet++ segmentation";

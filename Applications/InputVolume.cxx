@@ -235,4 +235,23 @@ readInputVolume(const std::string & path, const std::string & series)
   return input;
 }
 
+std::optional<unsigned>
+axisFarFromTrainingSpacing(const ModelMetadata & metadata, const LoadedImage & loaded)
+{
+  constexpr double SpacingTolerance = 1.0 / 3.0;
+  if (loaded.fileDimension != 3 || metadata.trainingSpacing.size() != 3)
+  {
+    return std::nullopt;
+  }
+  for (unsigned axis = 0; axis < 3; ++axis)
+  {
+    const double training = metadata.trainingSpacing[axis];
+    if (training > 0.0 && std::abs(loaded.spacing[axis] - training) > SpacingTolerance * training)
+    {
+      return axis;
+    }
+  }
+  return std::nullopt;
+}
+
 } // namespace unetpp

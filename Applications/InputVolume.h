@@ -2,6 +2,10 @@
 
 #include "ImageTensor.h"
 
+#include "unetpp/ModelFile.h"
+
+#include <optional>
+
 #include <string>
 #include <vector>
 
@@ -34,5 +38,11 @@ struct InputVolume
  * std::invalid_argument listing the series so that the user can pick one.
  */
 InputVolume readInputVolume(const std::string & path, const std::string & series);
+
+/**
+ * First ITK axis on which a volume's voxel spacing differs from the model's training spacing by more than a
+ * third, or nothing. The network then sees structures at a scale it was not trained on.
+ */
+std::optional<unsigned> axisFarFromTrainingSpacing(const ModelMetadata & metadata, const LoadedImage & loaded);
 
 } // namespace unetpp

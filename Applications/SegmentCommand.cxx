@@ -90,21 +90,11 @@ checkNotSameFile(const std::string & path, const std::string & other, const std:
 void
 warnIfFarFromTraining(std::ostream & stream, const ModelMetadata & metadata, const LoadedImage & loaded)
 {
-  constexpr double SpacingTolerance = 1.0 / 3.0;
-  if (loaded.fileDimension != 3 || metadata.trainingSpacing.size() != 3)
+  if (const auto axis = axisFarFromTrainingSpacing(metadata, loaded))
   {
-    return;
-  }
-  for (unsigned axis = 0; axis < 3; ++axis)
-  {
-    const double training = metadata.trainingSpacing[axis];
-    if (training > 0.0 && std::abs(loaded.spacing[axis] - training) > SpacingTolerance * training)
-    {
-      stream << "warning: voxel spacing " << loaded.spacing[axis] << " mm along axis " << axis
-             << " differs from the model's training spacing of " << training
-             << " mm; the model was not trained on such images and its labels may be wrong\n";
-      return;
-    }
+    stream << "warning: voxel spacing " << loaded.spacing[*axis] << " mm along axis " << *axis
+           << " differs from the model's training spacing of " << metadata.trainingSpacing[*axis]
+           << " mm; the model was not trained on such images and its labels may be wrong\n";
   }
 }
 

@@ -11,8 +11,8 @@
 #   THREADS       CPU threads per run (default: 0, every core)
 #
 # Every run checkpoints after each epoch and resumes when started again; a finished run is not redone.
-# All four networks use the paper's filter widths divided by 4; Documentation/results.md gives the
-# training time that this takes.
+# All four networks use the UNet++ paper's filter widths divided by 4. Documentation/results.md gives
+# the training time of each run.
 set -eu
 
 UNETPP=${UNETPP:-build/release/Applications/unetpp}
