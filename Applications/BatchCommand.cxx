@@ -20,7 +20,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cmath>
 #include <chrono>
 #include <csignal>
 #include <ctime>
