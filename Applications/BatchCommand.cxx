@@ -1,6 +1,7 @@
 #include "BatchManifest.h"
 #include "BatchPreview.h"
 #include "CommandLine.h"
+#include "InferenceCommandLine.h"
 #include "Commands.h"
 #include "DefaultModel.h"
 #include "DicomScan.h"
@@ -271,6 +272,7 @@ outputSettings(const BatchSettings & settings, const ModelMetadata & metadata)
            { "model_file_size", fs::file_size(settings.modelPath) },
            { "level", settings.inference.level },
            { "mode", toString(settings.inference.mode) },
+           { "tta", settings.inference.mirroring },
            { "labelmap", settings.labelmapName },
            { "seg", settings.writeSeg },
            { "preview", settings.writePreview } };
@@ -324,7 +326,8 @@ processSeries(const DicomSeries & series, SegmentationEngine & engine, const Bat
     const std::string & name = engine.metadata().name;
     description.seriesDescription = name.rfind("UNet++", 0) == 0 ? name : "UNet++ " + name;
     description.algorithmName = description.seriesDescription;
-    description.algorithmVersion = "L" + std::to_string(settings.inference.level) + " " + toString(settings.inference.mode);
+    description.algorithmVersion = "L" + std::to_string(settings.inference.level) + " " +
+                                   toString(settings.inference.mode) + (settings.inference.mirroring ? " TTA" : "");
     const SegLabelVolume::Pointer segLabels = toSegLabelVolume(result.labels, loaded.image);
     writeDicomSeg((staging / SegFileName).string(), segLabels, sourceFiles, engine.metadata().classes, description);
     outputs.push_back(SegFileName);
@@ -346,6 +349,7 @@ processSeries(const DicomSeries & series, SegmentationEngine & engine, const Bat
                           { "model_name", engine.metadata().name },
                           { "level", settings.inference.level },
                           { "mode", toString(settings.inference.mode) },
+                          { "tta", settings.inference.mirroring },
                           { "device", engine.device().str() },
                           { "threads", engine.threads() } };
   summary["size"] = { loaded.tensor.size(3), loaded.tensor.size(2), loaded.tensor.size(1) };
@@ -440,10 +444,8 @@ runBatchCommand(const std::vector<std::string> & arguments)
   commandLine.addOption("input", "DIR", "folder tree of DICOM files, searched recursively; files are recognised by content");
   commandLine.addOption("output", "DIR", "output folder: one folder per series under its study, the manifest and the log");
   commandLine.addOption("model", "FILE", "model file (default: the bundled hippocampus model)");
-  commandLine.addOption("level", "1-4", "pruning level (default: the model's deepest)");
-  commandLine.addOption("mode", "MODE", "accurate (mean of heads 1..L) or fast (head L alone)", "accurate");
-  commandLine.addOption("device", "DEVICE", "auto (CUDA when available), cpu or cuda", "auto");
-  commandLine.addOption("threads", "N", "CPU threads in all (0: every core)", "0");
+  addLevelAndModeOptions(commandLine);
+  addDeviceOptions(commandLine, "CPU threads in all, shared by the workers (0: every core)");
   commandLine.addOption("modality", "LIST",
                         "process only series of these modalities, comma-separated (default: the model's modalities, "
                         "or every image series when the model states none)");
@@ -510,32 +512,7 @@ runBatchCommand(const std::vector<std::string> & arguments)
 
   // Load the model before the scan: a bad model file fails in a second, not after a long scan.
   Model model = loadModel(settings.modelPath);
-  settings.inference.level =
-    commandLine.has("level") ? commandLine.integer("level") : model.network->supportedLevels().back();
-  try
-  {
-    settings.inference.mode = inferenceModeFromString(commandLine.value("mode"));
-  }
-  catch (const std::invalid_argument & error)
-  {
-    throw UsageError(std::string("option --mode: ") + error.what());
-  }
-  settings.inference.device = commandLine.value("device");
-  settings.inference.threads = commandLine.integer("threads");
-  const std::vector<int> levels = model.network->supportedLevels();
-  if (std::find(levels.begin(), levels.end(), settings.inference.level) == levels.end())
-  {
-    throw UsageError("option --level: the model has levels 1 to " + std::to_string(levels.back()) + ", got " +
-                     std::to_string(settings.inference.level));
-  }
-  if (settings.inference.threads < 0 || settings.inference.threads > 128)
-  {
-    throw UsageError("option --threads expects 0 (every core) to 128, got " + std::to_string(settings.inference.threads));
-  }
-  if (settings.inference.device != "auto" && settings.inference.device != "cpu" && settings.inference.device != "cuda")
-  {
-    throw UsageError("option --device expects auto, cpu or cuda, got '" + settings.inference.device + "'");
-  }
+  settings.inference = inferenceOptionsFrom(commandLine, model.network);
   std::vector<std::string> modalities = model.metadata.modalities;
   if (const auto chosen = commandLine.optionalValue("modality"))
   {

@@ -1,5 +1,6 @@
 #include "BenchmarkMemory.h"
 #include "CommandLine.h"
+#include "InferenceCommandLine.h"
 #include "Commands.h"
 #include "DefaultModel.h"
 #include "EvaluateInputs.h"
@@ -249,6 +250,7 @@ struct BenchmarkContext
   int runs = 0;
   int warmup = 0;
   std::vector<BenchmarkInput> * inputs = nullptr;
+  bool mirroring = false;
 };
 
 void
@@ -307,6 +309,7 @@ toJson(const BenchmarkContext & context, const std::vector<BenchmarkRow> & rows)
            { "model_name", context.modelName },
            { "device", context.device },
            { "threads", context.threads },
+           { "tta", context.mirroring },
            { "runs", context.runs },
            { "warmup_runs", context.warmup },
            { "timing", "SegmentationEngine::segment per image or volume, labels only, no file reading or writing; "
@@ -329,8 +332,7 @@ runBenchmarkCommand(const std::vector<std::string> & arguments)
   commandLine.addOption("runs", "N", "timed passes over the inputs", "5");
   commandLine.addOption("warmup", "N", "untimed passes before the timed ones", "1");
   commandLine.addOption("max-images", "N", "time only the first N images of a folder (0: all)", "0");
-  commandLine.addOption("device", "DEVICE", "auto (CUDA when available), cpu or cuda", "auto");
-  commandLine.addOption("threads", "N", "CPU threads (0: every core)", "0");
+  addDeviceOptions(commandLine);
   commandLine.addOption("csv", "FILE", "write one row per pruning level and mode");
   commandLine.addOption("json", "FILE", "write the settings and every row as JSON");
   commandLine.parse(arguments);
@@ -367,16 +369,17 @@ runBenchmarkCommand(const std::vector<std::string> & arguments)
       InferenceOptions options;
       options.level = level;
       options.mode = mode;
-      options.device = commandLine.value("device");
-      options.threads = commandLine.integer("threads");
+      readDeviceOptions(commandLine, options);
       SegmentationEngine engine(model, options);
       if (rows.empty())
       {
         context.device = engine.device().str();
         context.threads = engine.threads();
+        context.mirroring = options.mirroring;
         std::cout << "model: " << modelPath << " (" << model.metadata.name << ")\n"
                   << "inputs: " << inputs.size() << " image(s) from " << inputPath << "\n"
-                  << "device " << context.device << ", " << context.threads << " thread(s), " << warmup
+                  << "device " << context.device << ", " << context.threads << " thread(s), "
+                  << (context.mirroring ? "mirroring (test-time augmentation), " : "") << warmup
                   << " warm-up and " << runs << " timed pass(es) per configuration\n";
       }
       std::cerr << "timing L" << level << " " << toString(mode) << "...\n";

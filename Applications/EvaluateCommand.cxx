@@ -1,4 +1,5 @@
 #include "CommandLine.h"
+#include "InferenceCommandLine.h"
 #include "Commands.h"
 #include "EvaluateInputs.h"
 #include "EvaluateReport.h"
@@ -202,25 +203,6 @@ selectCases(const CommandLine & commandLine, const ModelMetadata & metadata, std
   return selected;
 }
 
-InferenceOptions
-inferenceOptionsFrom(const CommandLine & commandLine, const Model & model)
-{
-  InferenceOptions options;
-  options.level = commandLine.has("level") ? commandLine.integer("level") : model.network->supportedLevels().back();
-  try
-  {
-    options.mode = inferenceModeFromString(commandLine.value("mode"));
-  }
-  catch (const std::invalid_argument & error)
-  {
-    throw UsageError(error.what());
-  }
-  options.device = commandLine.value("device");
-  options.threads = commandLine.integer("threads");
-  model.network->checkLevel(options.level);
-  return options;
-}
-
 /** Segments each image of a data folder with the model and scores the labelmap against the image's label file. */
 void
 evaluateModel(const CommandLine & commandLine, EvaluationReport & report)
@@ -229,7 +211,7 @@ evaluateModel(const CommandLine & commandLine, EvaluationReport & report)
   const std::string dataFolder = commandLine.value("data");
   Model model = loadModel(modelPath);
   const std::vector<ClassInfo> classes = model.metadata.classes;
-  const InferenceOptions options = inferenceOptionsFrom(commandLine, model);
+  const InferenceOptions options = inferenceOptionsFrom(commandLine, model.network);
   const auto pairs = selectCases(commandLine, model.metadata, findImageLabelPairs(dataFolder), report);
   report.classes = foregroundClasses(classes);
 
@@ -240,6 +222,7 @@ evaluateModel(const CommandLine & commandLine, EvaluationReport & report)
                       { "data", dataFolder },
                       { "level", options.level },
                       { "mode", toString(options.mode) },
+                      { "tta", options.mirroring },
                       { "device", engine.device().str() },
                       { "threads", engine.threads() } };
   std::cout << "evaluating " << pairs.size() << " case(s) of " << dataFolder << " with " << modelPath
@@ -309,7 +292,7 @@ checkOptionCombination(const CommandLine & commandLine)
   }
   if (!fromData)
   {
-    for (const char * option : { "cases", "cases-from-model", "level", "mode", "device", "threads" })
+    for (const char * option : { "cases", "cases-from-model", "level", "mode", "device", "threads", "tta" })
     {
       if (commandLine.has(option))
       {
@@ -339,10 +322,8 @@ runEvaluateCommand(const std::vector<std::string> & arguments)
                                        "with masks/ or labels/");
   commandLine.addOption("cases", "A,B,...", "score only these cases of --data (file names, with or without extension)");
   commandLine.addFlag("cases-from-model", "score only the validation cases that the model file lists");
-  commandLine.addOption("level", "1-4", "pruning level (default: the model's deepest)");
-  commandLine.addOption("mode", "MODE", "accurate (mean of heads 1..L) or fast (head L alone)", "accurate");
-  commandLine.addOption("device", "DEVICE", "auto (CUDA when available), cpu or cuda", "auto");
-  commandLine.addOption("threads", "N", "CPU threads (0: every core)", "0");
+  addLevelAndModeOptions(commandLine);
+  addDeviceOptions(commandLine);
   commandLine.addOption("csv", "FILE", "write one row per case and foreground class");
   commandLine.addOption("json", "FILE", "write the whole report as JSON");
   commandLine.parse(arguments);

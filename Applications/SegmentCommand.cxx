@@ -1,4 +1,5 @@
 #include "CommandLine.h"
+#include "InferenceCommandLine.h"
 #include "Commands.h"
 #include "DefaultModel.h"
 #include "InputVolume.h"
@@ -108,10 +109,8 @@ runSegmentCommand(const std::vector<std::string> & arguments)
   commandLine.addOption("input", "PATH", "image file (NIfTI, NRRD, MHA, PNG, TIFF) or a folder with a DICOM series");
   commandLine.addOption("output", "PATH", "labelmap to write: .nii.gz, .nii, .nrrd, .mha, or .png for 2D input");
   commandLine.addOption("model", "FILE", "model file (default: the bundled hippocampus model)");
-  commandLine.addOption("level", "1-4", "pruning level: the network ends at deep supervision head L (default: the model's deepest)");
-  commandLine.addOption("mode", "MODE", "accurate (mean of heads 1..L) or fast (head L alone)", "accurate");
-  commandLine.addOption("device", "DEVICE", "auto (CUDA when available), cpu or cuda", "auto");
-  commandLine.addOption("threads", "N", "CPU threads (0: every core)", "0");
+  addLevelAndModeOptions(commandLine);
+  addDeviceOptions(commandLine);
   commandLine.addOption("overlap", "F", "fraction of a tile shared with its neighbour, for slices larger than the patch",
                         "0.5");
   commandLine.addOption("batch-size", "N", "tiles per network call", "16");
@@ -127,17 +126,13 @@ runSegmentCommand(const std::vector<std::string> & arguments)
   const std::string inputPath = commandLine.value("input");
   const std::string outputPath = commandLine.value("output");
   const std::string modelPath = commandLine.has("model") ? commandLine.value("model") : findDefaultModel();
-  InferenceOptions options;
-  options.mode = inferenceModeFromString(commandLine.value("mode"));
-  options.device = commandLine.value("device");
-  options.threads = commandLine.integer("threads");
-  options.overlap = commandLine.number("overlap");
-  options.batchSize = commandLine.integer("batch-size");
   const auto probabilitiesPath = commandLine.optionalValue("probabilities");
 
   // Load the model first: it is quick, and a bad model file should fail before a large image is read.
   Model model = loadModel(modelPath);
-  options.level = commandLine.has("level") ? commandLine.integer("level") : model.network->supportedLevels().back();
+  InferenceOptions options = inferenceOptionsFrom(commandLine, model.network);
+  options.overlap = commandLine.number("overlap");
+  options.batchSize = commandLine.integer("batch-size");
   const InputVolume input = readInputVolume(inputPath, commandLine.optionalValue("series").value_or(""));
   const unsigned dimension = input.loaded.fileDimension;
   checkOutputPath(outputPath, dimension, "--output");
@@ -163,7 +158,8 @@ runSegmentCommand(const std::vector<std::string> & arguments)
     dimension == 3 ? std::optional<DirectionMatrix>(directionOf(input.loaded.image)) : std::nullopt;
   std::cout << "input: " << input.source << ", " << formatSize(input.loaded) << '\n'
             << "model: " << modelPath << " (" << modelName << ")\n"
-            << "pruning level " << options.level << ", " << toString(options.mode) << " mode, device "
+            << "pruning level " << options.level << ", " << toString(options.mode) << " mode"
+            << (options.mirroring ? " with mirroring (test-time augmentation)" : "") << ", device "
             << engine.device().str() << ", " << engine.threads() << " thread(s)\n";
 
   const auto start = std::chrono::steady_clock::now();

@@ -124,6 +124,9 @@ runTrainCommand(const std::vector<std::string> & arguments)
   commandLine.addOption("epochs", "N", "maximum number of epochs", "100");
   commandLine.addOption("batch-size", "N", "slices per optimiser step", "16");
   commandLine.addOption("learning-rate", "RATE", "Adam learning rate", "0.0003");
+  commandLine.addOption("learning-rate-schedule", "NAME",
+                        "constant (the UNet++ paper's recipe) or cosine (falls to a hundredth of RATE at the last epoch)",
+                        "constant");
   commandLine.addOption("seed", "N", "seed of the initial weights, the shuffling and the augmentation", "42");
   commandLine.addOption("split-seed", "N", "seed of the training/validation split (several --seed runs can share one split)",
                         "42");
@@ -177,6 +180,12 @@ runTrainCommand(const std::vector<std::string> & arguments)
   options.maxEpochs = commandLine.integer("epochs");
   options.batchSize = commandLine.integer("batch-size");
   options.learningRate = commandLine.number("learning-rate");
+  options.learningRateSchedule = commandLine.value("learning-rate-schedule");
+  if (options.learningRateSchedule != "constant" && options.learningRateSchedule != "cosine")
+  {
+    throw UsageError("option --learning-rate-schedule expects constant or cosine, got '" +
+                     options.learningRateSchedule + "'");
+  }
   options.seed = static_cast<uint64_t>(commandLine.integer("seed"));
   options.splitSeed = static_cast<uint64_t>(commandLine.integer("split-seed"));
   options.validationFraction = commandLine.number("validation-fraction");
@@ -215,6 +224,7 @@ runTrainCommand(const std::vector<std::string> & arguments)
   reading.finish();
   metadata.training["command"] = joinArguments(arguments);
   metadata.training["learning_rate"] = options.learningRate;
+  metadata.training["learning_rate_schedule"] = options.learningRateSchedule;
   metadata.training["batch_size"] = options.batchSize;
   metadata.training["seed"] = options.seed;
   metadata.training["split_seed"] = options.splitSeed;
@@ -245,7 +255,8 @@ runTrainCommand(const std::vector<std::string> & arguments)
     }
     std::cerr << "epoch " << summary.epoch << ": training loss " << std::fixed << std::setprecision(4)
               << summary.trainingLoss << ", validation loss " << summary.validationLoss << ", validation Dice "
-              << formatDice(summary.validationDice) << ", " << ProgressBar::formatDuration(summary.seconds)
+              << formatDice(summary.validationDice) << ", learning rate " << std::scientific << std::setprecision(2)
+              << summary.learningRate << std::defaultfloat << ", " << ProgressBar::formatDuration(summary.seconds)
               << (summary.improved ? " (best so far)" : "") << '\n';
   };
 

@@ -114,6 +114,14 @@ public:
   itkSetMacro(BatchSize, int64_t);
   itkGetConstMacro(BatchSize, int64_t);
 
+  /**
+   * Test-time augmentation: averages the probabilities of each tile and of its mirror images along rows,
+   * columns and both, which takes four times the network time. Default off.
+   */
+  itkSetMacro(TestTimeMirroring, bool);
+  itkGetConstMacro(TestTimeMirroring, bool);
+  itkBooleanMacro(TestTimeMirroring);
+
   /** Adds the probability image as output 1. Default off, which leaves the filter with the labelmap only. */
   void
   SetComputeProbabilities(bool compute);
@@ -188,6 +196,7 @@ private:
   int                   m_InferenceThreads{ 0 };
   double                m_TileOverlap{ 0.5 };
   int64_t               m_BatchSize{ 16 };
+  bool                  m_TestTimeMirroring{ false };
   bool                  m_ComputeProbabilities{ false };
 };
 

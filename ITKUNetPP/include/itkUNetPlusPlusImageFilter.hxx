@@ -230,6 +230,7 @@ UNetPlusPlusImageFilter<TInputImage, TOutputImage, TProbabilityImage>::MakeInfer
   options.threads = m_InferenceThreads;
   options.overlap = m_TileOverlap;
   options.batchSize = m_BatchSize;
+  options.mirroring = m_TestTimeMirroring;
   return options;
 }
 
@@ -379,6 +380,7 @@ UNetPlusPlusImageFilter<TInputImage, TOutputImage, TProbabilityImage>::PrintSelf
   os << indent << "InferenceThreads: " << m_InferenceThreads << std::endl;
   os << indent << "TileOverlap: " << m_TileOverlap << std::endl;
   os << indent << "BatchSize: " << m_BatchSize << std::endl;
+  os << indent << "TestTimeMirroring: " << (m_TestTimeMirroring ? "On" : "Off") << std::endl;
   os << indent << "ComputeProbabilities: " << (m_ComputeProbabilities ? "On" : "Off") << std::endl;
 }
 

@@ -194,8 +194,19 @@ SegmentationEngine::run(const torch::Tensor & image, const SliceCallback & onSli
     {
       tiles.push_back(tile.pixels);
     }
-    torch::Tensor probabilities =
-      m_Model.network->predict(torch::stack(tiles).to(m_Device), m_Options.level, m_Options.mode).to(torch::kCPU);
+    const torch::Tensor batch = torch::stack(tiles).to(m_Device);
+    torch::Tensor probabilities = m_Model.network->predict(batch, m_Options.level, m_Options.mode);
+    if (m_Options.mirroring)
+    {
+      // Tiles are [tiles, channels, rows, columns]: mirror along rows (2), columns (3) and both, and mirror back.
+      for (const std::vector<int64_t> & axes : { std::vector<int64_t>{ 2 }, std::vector<int64_t>{ 3 },
+                                                 std::vector<int64_t>{ 2, 3 } })
+      {
+        probabilities.add_(m_Model.network->predict(batch.flip(axes), m_Options.level, m_Options.mode).flip(axes));
+      }
+      probabilities.div_(4.0);
+    }
+    probabilities = probabilities.to(torch::kCPU);
     if (probabilities.size(1) == 1)
     {
       probabilities = torch::cat({ 1.0 - probabilities, probabilities }, 1);

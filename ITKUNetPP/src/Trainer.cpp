@@ -77,6 +77,19 @@ writeJsonAtomically(const nlohmann::json & json, const std::filesystem::path & p
 
 } // namespace
 
+double
+learningRateAt(const TrainingOptions & options, int epoch)
+{
+  if (options.learningRateSchedule != "cosine" || options.maxEpochs <= 1)
+  {
+    return options.learningRate;
+  }
+  const double finalRate = options.learningRate / 100.0;
+  const double progress =
+    static_cast<double>(std::clamp(epoch, 1, options.maxEpochs) - 1) / static_cast<double>(options.maxEpochs - 1);
+  return finalRate + 0.5 * (options.learningRate - finalRate) * (1.0 + std::cos(progress * 3.14159265358979323846));
+}
+
 Trainer::Trainer(ModelMetadata base, TrainingOptions options)
   : m_Base(std::move(base))
   , m_Options(std::move(options))
@@ -86,6 +99,11 @@ Trainer::Trainer(ModelMetadata base, TrainingOptions options)
   {
     throw std::invalid_argument("90-degree rotations need a square patch, got " + std::to_string(m_Base.patchSize[0]) +
                                 "x" + std::to_string(m_Base.patchSize[1]) + "; disable rotations or use a square patch");
+  }
+  if (m_Options.learningRateSchedule != "constant" && m_Options.learningRateSchedule != "cosine")
+  {
+    throw std::invalid_argument("learning-rate schedule must be constant or cosine, got '" +
+                                m_Options.learningRateSchedule + "'");
   }
   if (m_Options.batchSize < 1 || m_Options.maxEpochs < 1 || m_Options.learningRate <= 0.0)
   {
@@ -260,9 +278,10 @@ Trainer::settingsFingerprint() const
   {
     validationNames.push_back(validationCase.name);
   }
-  const nlohmann::json settings{ { "model", model },
+  nlohmann::json settings{ { "model", model },
                                  { "batch_size", m_Options.batchSize },
                                  { "learning_rate", m_Options.learningRate },
+                                 { "learning_rate_schedule", m_Options.learningRateSchedule },
                                  { "seed", m_Options.seed },
                                  { "split_seed", m_Options.splitSeed },
                                  { "flips", m_Options.flips },
@@ -270,6 +289,11 @@ Trainer::settingsFingerprint() const
                                  { "intensity_jitter", m_Options.intensityJitter },
                                  { "training_cases", trainingNames },
                                  { "validation_cases", validationNames } };
+  if (m_Options.learningRateSchedule == "cosine")
+  {
+    // The cosine schedule is spread over the maximum number of epochs, so a resumed run must keep it.
+    settings["max_epochs"] = m_Options.maxEpochs;
+  }
   return settings.dump();
 }
 
@@ -338,6 +362,12 @@ Trainer::train()
     const auto epochStart = Clock::now();
     // Seeding per epoch makes a resumed run draw the same shuffles and augmentations as an uninterrupted one.
     torch::manual_seed(m_Options.seed * 1000003ULL + static_cast<uint64_t>(epoch));
+    // The rate depends on the epoch alone, so a resumed run continues the schedule where it stopped.
+    const double rate = learningRateAt(m_Options, epoch);
+    for (auto & group : optimizer.param_groups())
+    {
+      static_cast<torch::optim::AdamOptions &>(group.options()).lr(rate);
+    }
     network->train();
     const torch::Tensor order = torch::randperm(trainingCount, torch::kInt64);
     double lossSum = 0.0;
@@ -368,6 +398,7 @@ Trainer::train()
     EpochSummary summary;
     summary.epoch = epoch;
     summary.trainingLoss = lossSum / static_cast<double>(batches);
+    summary.learningRate = rate;
     summary.validationLoss = validationLoss(network);
     summary.validationDice =
       validationDice(Model{ m_Base, network }, m_ValidationCases, depth, InferenceMode::Accurate, m_Options.device,
@@ -392,6 +423,7 @@ Trainer::train()
                                  { "training_loss", summary.trainingLoss },
                                  { "validation_loss", summary.validationLoss },
                                  { "validation_dice", summary.validationDice },
+                                 { "learning_rate", rate },
                                  { "seconds", summary.seconds },
                                  { "improved", summary.improved } });
     if (!checkpoints.empty())

@@ -241,6 +241,32 @@ TEST(SegmentationEngine, ImageSmallerThanPatchKeepsItsSize)
   EXPECT_TRUE(torch::allclose(result.probabilities.select(1, 0), expected, 0.0, RoundingTolerance));
 }
 
+TEST(SegmentationEngine, MirroringAveragesTheFourMirrorImagesOfATile)
+{
+  // One 20x13 slice in one padded 32x32 tile, as above; with mirroring the engine predicts the tile, its
+  // mirror images along rows, along columns and along both, mirrors each prediction back and averages.
+  const torch::Tensor image = structuredImage(20, 13);
+  Model model = localModel({ 0, 7, 9 }, image);
+  auto options = cpuOptions();
+  options.mirroring = true;
+  const auto mirrored = SegmentationEngine(model, options).segment(image, true);
+  const auto plain = SegmentationEngine(model, cpuOptions()).segment(image, true);
+  ASSERT_EQ(mirrored.probabilities.sizes(), plain.probabilities.sizes());
+
+  torch::NoGradGuard noGrad;
+  const torch::Tensor padded = torch::constant_pad_nd(image[0], { 9, 10, 6, 6 }, 0.0).unsqueeze(0);
+  const auto predictMirrored = [&](const std::vector<int64_t> & axes) {
+    return model.network->predict(padded.flip(axes), 2, unetpp::InferenceMode::Accurate).flip(axes);
+  };
+  const torch::Tensor sum = model.network->predict(padded, 2, unetpp::InferenceMode::Accurate) +
+                            predictMirrored({ 2 }) + predictMirrored({ 3 }) + predictMirrored({ 2, 3 });
+  const torch::Tensor expected = (sum / 4.0)[0].narrow(1, 6, 20).narrow(2, 9, 13);
+  EXPECT_TRUE(torch::allclose(mirrored.probabilities.select(1, 0), expected, 0.0, RoundingTolerance));
+  EXPECT_TRUE(torch::allclose(mirrored.probabilities.sum(0), torch::ones({ 1, 20, 13 }), 0.0, RoundingTolerance));
+  // The network is not symmetric, so mirroring must change the probabilities for the check above to mean anything.
+  EXPECT_GT((mirrored.probabilities - plain.probabilities).abs().max().item<double>(), 0.01);
+}
+
 TEST(SegmentationEngine, TwoDimensionalImageIgnoresModelSliceAxis)
 {
   // The model cuts volumes along x (axis 0), but a 2D image [channels, 1, rows, columns] is one slice.

@@ -478,6 +478,22 @@ TEST_F(BatchCommand, ChangedLevelRedoesSeries)
       EXPECT_EQ(nlohmann::json::parse(stream).at("settings").at("level"), 2);
     }
   }
+
+  // Test-time augmentation changes the labels too, so switching it on redoes the series as well.
+  const auto mirrored = runBatch(output, "--no-seg --no-preview --level 2 --mode fast --tta");
+  ASSERT_EQ(mirrored.exitStatus, 0) << mirrored.output;
+  size_t done = 0;
+  for (const auto & row : readJsonLines(output / "manifest.jsonl"))
+  {
+    if (row.at("kind") == "series" && row.at("status") == "done")
+    {
+      ++done;
+      EXPECT_EQ(row.at("reason"), "") << "a result made without --tta was reused: " << row.dump();
+      std::ifstream stream(output / row.at("output_folder").get<std::string>() / "result.json");
+      EXPECT_EQ(nlohmann::json::parse(stream).at("settings").at("tta"), true);
+    }
+  }
+  EXPECT_GT(done, 0U);
 }
 
 TEST_F(BatchCommand, OutputInsideInputIsRejected)

@@ -10,8 +10,10 @@
 #include <itkImageRegionConstIterator.h>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <fstream>
 
 namespace
 {
@@ -44,14 +46,13 @@ protected:
     }
   }
 
-  /** Trains a 3-level UNet++ with 4 base filters for one epoch on the first 10 images. */
+  /** Trains a 3-level UNet++ with 4 base filters for `epochs` epochs on the first 10 images. */
   unetpp::testing::CommandResult
-  train(const std::string & output, const std::string & extraArguments) const
+  train(const std::string & output, const std::string & extraArguments, int epochs = 1) const
   {
     return runUnetpp("train --data " + quoted(m_Data) + " --output " + quoted(output) +
-                     " --filters 4,8,16 --patch 96x96 --intensity scale:0.00392 --epochs 1 --batch-size 4"
-                     " --max-cases 10 --threads 1 --classes background,nucleus " +
-                     extraArguments);
+                     " --filters 4,8,16 --patch 96x96 --intensity scale:0.00392 --epochs " + std::to_string(epochs) +
+                     " --batch-size 4 --max-cases 10 --threads 1 --classes background,nucleus " + extraArguments);
   }
 
   std::string m_Data;
@@ -139,3 +140,31 @@ TEST_F(TrainCommand, RgbModelRejectsGreyImage)
 }
 
 } // namespace
+
+TEST_F(TrainCommand, CosineScheduleKeptOnResume)
+{
+  const std::string model = m_Folder + "/cosine.unetpp";
+  // A patience above the epoch count keeps early stopping from ending the run before the third epoch.
+  const auto trained = train(model, "--learning-rate 0.001 --learning-rate-schedule cosine --patience 5", 3);
+  ASSERT_EQ(trained.exitStatus, 0) << trained.output;
+
+  std::ifstream stream(model + ".checkpoints/state.json");
+  const auto state = nlohmann::json::parse(stream);
+  const auto & history = state.at("history");
+  ASSERT_EQ(history.size(), 3U);
+  // Over 3 epochs the cosine runs from the rate to a hundredth of it, passing their mean halfway.
+  EXPECT_DOUBLE_EQ(history[0].at("learning_rate").get<double>(), 1e-3);
+  EXPECT_NEAR(history[1].at("learning_rate").get<double>(), (1e-3 + 1e-5) / 2.0, 1e-15);
+  EXPECT_NEAR(history[2].at("learning_rate").get<double>(), 1e-5, 1e-15);
+  EXPECT_EQ(unetpp::readModelMetadata(model).training.at("learning_rate_schedule"), "cosine");
+
+  // The schedule is spread over --epochs, so the same checkpoints cannot be continued with another count.
+  const auto longer = train(model, "--learning-rate 0.001 --learning-rate-schedule cosine --patience 5", 4);
+  EXPECT_NE(longer.exitStatus, 0);
+  EXPECT_NE(longer.output.find("holds a run with other settings"), std::string::npos) << longer.output;
+
+  const auto unknown = train(m_Folder + "/step.unetpp", "--learning-rate-schedule step");
+  EXPECT_NE(unknown.exitStatus, 0);
+  EXPECT_NE(unknown.output.find("--learning-rate-schedule expects constant or cosine, got 'step'"), std::string::npos)
+    << unknown.output;
+}

@@ -353,6 +353,9 @@ TEST_F(EvaluateCommandTest, InvalidOptionCombinationsAreRejected)
   EXPECT_EQ(runUnetpp("evaluate --predictions " + quoted(predictions()) + " --truth " + quoted(truth()) + " --level 2")
               .exitStatus,
             2);
+  const auto tta = runUnetpp("evaluate --predictions " + quoted(predictions()) + " --truth " + quoted(truth()) + " --tta");
+  EXPECT_EQ(tta.exitStatus, 2) << tta.output;
+  EXPECT_NE(tta.output.find("--tta applies only to --model with --data"), std::string::npos) << tta.output;
 }
 
 /**
@@ -447,6 +450,27 @@ TEST_F(EvaluateModelTest, CasesFromModelSelectValidationCases)
   const nlohmann::json report = readJson(path("report.json"));
   ASSERT_EQ(report.at("cases").size(), 1U);
   EXPECT_EQ(report.at("cases")[0].at("name"), "case_a.nii.gz");
+}
+
+TEST_F(EvaluateModelTest, MirroringKeepsConstantScores)
+{
+  // The constant model predicts 0.72 everywhere, and so do its mirror images: the scores of
+  // ConstantModelScoresAndSkipsBadCases must not move, and the report must say that mirroring was used.
+  const auto result = evaluateModel("--tta --cases case_a");
+  ASSERT_EQ(result.exitStatus, 0) << result.output;
+  const nlohmann::json report = readJson(path("report.json"));
+  EXPECT_EQ(report.at("settings").at("tta"), true);
+  EXPECT_NEAR(caseScores(report, "case_a.nii.gz", 1).at("dice").get<double>(), 96.0 / 560.0, 1e-12);
+  EXPECT_NEAR(report.at("paper_mean_iou").at("value").get<double>(), 0.25, 1e-12);
+}
+
+TEST_F(EvaluateModelTest, MissingLevelIsUsageError)
+{
+  // The test model has depth 2, so levels 1 and 2 exist and 3 does not.
+  const auto result = runUnetpp("evaluate --model " + quoted(path("constant.unetpp")) + " --data " + quoted(path("data")) +
+                                " --level 3");
+  EXPECT_EQ(result.exitStatus, 2) << result.output;
+  EXPECT_NE(result.output.find("option --level: pruning level 3 is not available"), std::string::npos) << result.output;
 }
 
 TEST_F(EvaluateModelTest, UnknownCaseNameIsSkipped)

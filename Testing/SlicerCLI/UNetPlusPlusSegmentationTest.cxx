@@ -218,6 +218,9 @@ TEST_F(SlicerCliModule, DescriptionDeclaresParameters)
   EXPECT_EQ(level.defaultValue, "L4");
   EXPECT_EQ(findParameter(parameters, "inferenceMode").elements, (std::vector<std::string>{ "accurate", "fast" }));
   EXPECT_EQ(findParameter(parameters, "device").elements, (std::vector<std::string>{ "auto", "cpu", "cuda" }));
+  const auto & augmentation = findParameter(parameters, "testTimeAugmentation");
+  EXPECT_EQ(augmentation.tag, "boolean");
+  EXPECT_EQ(augmentation.defaultValue, "false") << "test-time augmentation is off unless the user asks for it";
 
   // A return parameter has channel "output" and neither flag nor index.
   const auto & volumes = findParameter(parameters, "labelVolumes");
@@ -372,6 +375,51 @@ TEST_F(SlicerCliModule, RunsStandaloneWithEqualsFlags)
   ASSERT_EQ(result.exitStatus, 0) << result.standardError;
   const auto labelmap = readImage<LabelImage>(labelmapPath);
   EXPECT_EQ(labelmap->GetLargestPossibleRegion().GetSize(), makeSmallVolume()->GetLargestPossibleRegion().GetSize());
+}
+
+TEST_F(SlicerCliModule, TestTimeAugmentationChangesProbabilities)
+{
+  if (!fs::is_regular_file(HippocampusCase))
+  {
+    GTEST_SKIP() << "real data not found at " << HippocampusCase << " (../shared/data next to the repository)";
+  }
+  // A real MR crop, on which the model is unsure near the hippocampus borders: a network is not symmetric
+  // under mirroring, so averaging the mirror images must move the probabilities there.
+  const std::string input = path("inputVolume.nrrd");
+  writeImage(readImage<FloatImage>(HippocampusCase).GetPointer(), input);
+  const auto segment = [&](const std::string & name, const std::string & augmentation) {
+    const auto arguments = slicerCommandLine(moduleParameters(),
+                                             { { "inputVolume", input },
+                                               { "outputLabelmap", path(name + "-labelmap.nrrd") },
+                                               { "probabilityVolume", path(name + "-probabilities.nrrd") },
+                                               { "modelFile", UNETPP_BUNDLED_MODEL },
+                                               { "pruningLevel", "L2" },
+                                               { "device", "cpu" },
+                                               { "threads", "1" },
+                                               { "testTimeAugmentation", augmentation } },
+                                             path(name + ".params"));
+    const bool passed = std::find(arguments.begin(), arguments.end(), "--testTimeAugmentation") != arguments.end();
+    EXPECT_EQ(passed, augmentation == "true");
+    const auto result = runProgram(ModuleExecutable, arguments);
+    EXPECT_EQ(result.exitStatus, 0) << result.standardError;
+    return readImage<VectorImage>(path(name + "-probabilities.nrrd"));
+  };
+  const auto plain = segment("plain", "false");
+  const auto mirrored = segment("mirrored", "true");
+  ASSERT_EQ(mirrored->GetLargestPossibleRegion().GetSize(), plain->GetLargestPossibleRegion().GetSize());
+
+  double largestChange = 0.0;
+  itk::ImageRegionConstIterator<VectorImage> before(plain, plain->GetLargestPossibleRegion());
+  itk::ImageRegionConstIterator<VectorImage> after(mirrored, mirrored->GetLargestPossibleRegion());
+  for (; !before.IsAtEnd(); ++before, ++after)
+  {
+    for (unsigned component = 0; component < plain->GetNumberOfComponentsPerPixel(); ++component)
+    {
+      largestChange = std::max(largestChange, std::abs(static_cast<double>(after.Get()[component] - before.Get()[component])));
+    }
+  }
+  EXPECT_GT(largestChange, 0.01);
+  expectFailure({ "--testTimeAugmentation=true", input, path("labelmap.nrrd") }, "takes no value");
 }
 
 TEST_F(SlicerCliModule, MissingModelFileFails)

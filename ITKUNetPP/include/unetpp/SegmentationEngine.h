@@ -22,6 +22,9 @@ struct InferenceOptions
   int threads = 0;             ///< CPU threads for LibTorch; 0 uses every core
   double overlap = 0.5;        ///< fraction of a tile shared with its neighbour
   int64_t batchSize = 16;      ///< tiles per network call
+  /// Test-time augmentation: average the probabilities of each tile and of its mirror images along rows, along
+  /// columns and along both (four network passes instead of one).
+  bool mirroring = false;
 };
 
 /** Resolves "auto", "cpu" or "cuda" to a device; throws std::invalid_argument when CUDA is requested but absent. */

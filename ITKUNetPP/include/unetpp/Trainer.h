@@ -25,6 +25,9 @@ struct TrainingOptions
   int maxEpochs = 100;
   int64_t batchSize = 16;
   double learningRate = 3e-4; ///< Adam, the UNet++ paper's learning rate
+  /// Constant (the UNet++ paper's recipe) or cosine: the rate falls from learningRate at the first epoch to
+  /// a hundredth of it at maxEpochs, following half a cosine period.
+  std::string learningRateSchedule = "constant";
   uint64_t seed = 42;      ///< initial weights, shuffling and augmentation
   uint64_t splitSeed = 42; ///< training/validation split, kept apart so that several seeds share one split
   double validationFraction = 0.2;
@@ -36,6 +39,10 @@ struct TrainingOptions
   int threads = 0;
   std::string checkpointDirectory; ///< checkpoint after every epoch; resumed from when present
 };
+
+/** The learning rate of a 1-based epoch under the options' schedule. */
+double
+learningRateAt(const TrainingOptions & options, int epoch);
 
 /** Reported during an epoch, after every batch. */
 struct TrainingProgress
@@ -54,6 +61,7 @@ struct EpochSummary
   int epoch = 0;
   double trainingLoss = 0.0;
   double validationLoss = 0.0;
+  double learningRate = 0.0;
   std::vector<double> validationDice; ///< per foreground class, at the deepest level in accurate mode
   double seconds = 0.0;
   bool improved = false;

@@ -152,6 +152,15 @@ parseModuleArguments(const std::vector<std::string> & arguments)
       parsed.printHelp = true;
       continue;
     }
+    if (name == "testTimeAugmentation")
+    {
+      if (inlineValue)
+      {
+        throw ArgumentError("--testTimeAugmentation takes no value; give the flag alone to switch it on");
+      }
+      parsed.testTimeAugmentation = true;
+      continue;
+    }
 
     const auto flag = valueFlags().find(name);
     if (flag == valueFlags().end())
@@ -195,6 +204,7 @@ moduleUsage(const std::string & program)
          "  --inferenceMode MODE       accurate (mean of heads 1..k) or fast (head k alone); default accurate\n"
          "  --device DEVICE            auto, cpu or cuda (default auto: CUDA when available)\n"
          "  --threads N                CPU threads for inference, 0 for every core (default 0)\n"
+         "  --testTimeAugmentation     average the predictions of each slice and its mirror images (4 times slower)\n"
          "  --probabilityVolume FILE   also write the per-class probabilities as a vector volume\n"
          "  --returnparameterfile FILE write the volume of each label in mL to FILE (name = value lines)\n"
          "  --xml                      print the SlicerExecutionModel description and exit\n"

@@ -18,6 +18,8 @@ struct ModuleArguments
   std::string inferenceMode = "accurate";
   std::string device = "auto";
   int threads = 0; ///< 0 uses every core
+  /// --testTimeAugmentation, a boolean parameter: Slicer passes the flag alone when it is on.
+  bool testTimeAugmentation = false;
 
   /** --returnparameterfile, which Slicer adds because the module has a return parameter. Empty: none written. */
   std::string returnParameterFile;

@@ -159,6 +159,7 @@ makeFilter(const ModuleArguments & arguments, const std::string & modelFile)
   filter->SetMode(unetpp::inferenceModeFromString(arguments.inferenceMode));
   filter->SetDevice(arguments.device);
   filter->SetInferenceThreads(arguments.threads);
+  filter->SetTestTimeMirroring(arguments.testTimeAugmentation);
   filter->SetComputeProbabilities(!arguments.probabilityVolume.empty());
   return filter;
 }
