@@ -2,6 +2,7 @@
 #include "BatchPreview.h"
 #include "CommandLine.h"
 #include "InferenceCommandLine.h"
+#include "LabelVolume.h"
 #include "Commands.h"
 #include "DefaultModel.h"
 #include "DicomScan.h"
@@ -244,22 +245,14 @@ toSegLabelVolume(const torch::Tensor & labels, const VectorVolume * reference)
 nlohmann::json
 labelVolumes(const torch::Tensor & labels, const ModelMetadata & metadata, const LoadedImage & loaded)
 {
-  double voxelVolume = 1.0;
-  for (const double spacing : loaded.spacing)
-  {
-    voxelVolume *= spacing;
-  }
   nlohmann::json volumes = nlohmann::json::array();
-  for (size_t index = 1; index < metadata.classes.size(); ++index)
+  for (const LabelVolume & volume : measureLabelVolumes(labels, metadata.classes, loaded))
   {
-    const ClassInfo & info = metadata.classes[index];
-    const int64_t voxels = labels.eq(info.labelValue).sum().item<int64_t>();
-    const double cubicMillimetres = static_cast<double>(voxels) * voxelVolume;
-    volumes.push_back({ { "label_value", info.labelValue },
-                        { "name", info.name },
-                        { "voxels", voxels },
-                        { "volume_mm3", cubicMillimetres },
-                        { "volume_ml", cubicMillimetres / 1000.0 } });
+    volumes.push_back({ { "label_value", volume.labelValue },
+                        { "name", volume.name },
+                        { "voxels", volume.voxels },
+                        { "volume_mm3", volume.size },
+                        { "volume_ml", volume.size / 1000.0 } });
   }
   return volumes;
 }

@@ -1,5 +1,6 @@
 #include "CommandLine.h"
 #include "InferenceCommandLine.h"
+#include "LabelVolume.h"
 #include "Commands.h"
 #include "DefaultModel.h"
 #include "InputVolume.h"
@@ -49,22 +50,14 @@ void
 reportVolumes(std::ostream & stream, const torch::Tensor & labels, const ModelMetadata & metadata,
               const LoadedImage & loaded)
 {
-  double voxelVolume = 1.0;
-  for (unsigned axis = 0; axis < loaded.fileDimension; ++axis)
-  {
-    voxelVolume *= loaded.spacing[axis];
-  }
   const char * unit = loaded.fileDimension == 2 ? "mm²" : "mm³";
-  for (size_t index = 1; index < metadata.classes.size(); ++index)
+  for (const LabelVolume & volume : measureLabelVolumes(labels, metadata.classes, loaded))
   {
-    const ClassInfo & info = metadata.classes[index];
-    const int64_t voxels = labels.eq(info.labelValue).sum().item<int64_t>();
-    const double volume = static_cast<double>(voxels) * voxelVolume;
-    stream << "label " << info.labelValue << " (" << info.name << "): " << voxels << " voxels, " << std::fixed
-           << std::setprecision(1) << volume << " " << unit;
+    stream << "label " << volume.labelValue << " (" << volume.name << "): " << volume.voxels << " voxels, "
+           << std::fixed << std::setprecision(1) << volume.size << " " << unit;
     if (loaded.fileDimension == 3)
     {
-      stream << ", " << std::setprecision(3) << volume / 1000.0 << " mL";
+      stream << ", " << std::setprecision(3) << volume.size / 1000.0 << " mL";
     }
     stream << '\n';
   }
