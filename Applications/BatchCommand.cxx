@@ -186,7 +186,7 @@ printable(const std::string & text)
 std::string
 seriesName(const DicomSeries & series)
 {
-  std::string name = "series " + std::to_string(series.seriesNumber);
+  std::string name = series.seriesNumber ? "series " + std::to_string(*series.seriesNumber) : "series without number";
   if (!series.seriesDescription.empty())
   {
     name += " \"" + printable(series.seriesDescription) + "\"";

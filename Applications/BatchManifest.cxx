@@ -79,7 +79,7 @@ toJson(const SeriesRecord & record)
            { "key", record.key },
            { "study_instance_uid", record.studyInstanceUid },
            { "series_instance_uid", record.seriesInstanceUid },
-           { "series_number", record.seriesNumber },
+           { "series_number", record.seriesNumber ? nlohmann::json(*record.seriesNumber) : nlohmann::json() },
            { "modality", record.modality },
            { "description", record.description },
            { "files", record.files },
@@ -102,7 +102,7 @@ writeManifest(const std::string & base, const std::vector<SeriesRecord> & series
     std::ostringstream seconds;
     seconds << std::fixed << std::setprecision(3) << record.seconds;
     csv << "series," << csvField(record.key) << ',' << record.studyInstanceUid << ',' << record.seriesInstanceUid << ','
-        << record.seriesNumber << ',' << csvField(record.modality) << ',' << csvField(record.description) << ','
+        << (record.seriesNumber ? std::to_string(*record.seriesNumber) : "") << ',' << csvField(record.modality) << ',' << csvField(record.description) << ','
         << record.files << ',' << record.slices << ',' << record.status << ',' << csvField(record.reason) << ','
         << seconds.str() << ',' << csvField(record.outputFolder) << ',' << csvField(joinNames(record.outputs)) << ",\n";
   }
@@ -142,7 +142,8 @@ writePreviewIndex(const std::string & path, const std::vector<SeriesRecord> & se
     {
       continue;
     }
-    html << "<tr><td>" << record.seriesNumber << " " << htmlEscaped(record.description) << "<br><small>"
+    const std::string number = record.seriesNumber ? std::to_string(*record.seriesNumber) : "";
+    html << "<tr><td>" << number << (number.empty() ? "" : " ") << htmlEscaped(record.description) << "<br><small>"
          << htmlEscaped(record.key) << "<br>" << htmlEscaped(record.modality) << ", " << record.slices
          << " slices</small></td><td class=\"" << record.status << "\">" << record.status;
     if (!record.reason.empty())
@@ -156,7 +157,7 @@ writePreviewIndex(const std::string & path, const std::vector<SeriesRecord> & se
       {
         const fs::path image = fs::path(record.outputFolder) / output;
         html << "<a href=\"" << htmlEscaped(image.generic_string()) << "\"><img src=\""
-             << htmlEscaped(image.generic_string()) << "\" alt=\"preview of series " << record.seriesNumber
+             << htmlEscaped(image.generic_string()) << "\" alt=\"preview of series " << (number.empty() ? htmlEscaped(record.key) : number)
              << "\"></a>";
       }
     }

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,7 +15,7 @@ struct SeriesRecord
   std::string key; ///< Series Instance UID, with a part suffix for split series
   std::string studyInstanceUid;
   std::string seriesInstanceUid;
-  int seriesNumber = 0;
+  std::optional<int> seriesNumber; ///< absent when the series has no Series Number
   std::string modality;
   std::string description;
   size_t files = 0;

@@ -394,7 +394,10 @@ readAttributes(DcmFileFormat & file, ExaminedFile & examined)
   {
     instance.transferSyntaxUid = DcmXfer(dataset.getOriginalXfer()).getXferID();
   }
-  instance.seriesNumber = readInteger(dataset, DCM_SeriesNumber, 0);
+  if (const int number = readInteger(dataset, DCM_SeriesNumber, -1); number >= 0)
+  {
+    instance.seriesNumber = number;
+  }
   instance.instanceNumber = readInteger(dataset, DCM_InstanceNumber, 0);
   instance.acquisitionNumber = readInteger(dataset, DCM_AcquisitionNumber, 0);
   instance.echoNumbers = readString(dataset, DCM_EchoNumbers);

@@ -23,7 +23,7 @@ struct DicomInstance
   std::string modality;
   std::string seriesDescription;
   std::string transferSyntaxUid;
-  int seriesNumber = 0;
+  std::optional<int> seriesNumber; ///< absent when the file leaves Series Number (0020,0011) empty
   int instanceNumber = 0;
   int acquisitionNumber = 0;
   std::string echoNumbers;
@@ -54,7 +54,7 @@ struct DicomSeries
   std::string modality;
   std::string seriesDescription;
   std::string sopClassUid;
-  int seriesNumber = 0;
+  std::optional<int> seriesNumber; ///< the first instance's; absent when its Series Number is empty
   /** 0 when the series was not split; otherwise 1, 2, ... for each part, described by partDescription. */
   int part = 0;
   std::string partDescription;

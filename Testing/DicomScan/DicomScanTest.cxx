@@ -630,6 +630,36 @@ TEST_F(DicomScanFolder, MissingOrientationIsRejected)
   EXPECT_NE(series->reason.find("Image Orientation (Patient)"), std::string::npos) << series->reason;
 }
 
+TEST_F(DicomScanFolder, SeriesNumberReadOrAbsent)
+{
+  // Four MR series have a Series Number; the three hippocampus crops leave it empty, which must not read as 0.
+  size_t numbered = 0;
+  size_t unnumbered = 0;
+  for (const auto & study : fs::directory_iterator(m_Folder->root / "mr-dicom-studies"))
+  {
+    for (const auto & seriesFolder : fs::directory_iterator(study.path()))
+    {
+      const fs::path first = fs::directory_iterator(seriesFolder.path())->path();
+      const auto * series = seriesOf(first.string());
+      ASSERT_NE(series, nullptr) << first;
+      const std::string stored = readAttribute(first, DCM_SeriesNumber);
+      if (stored.empty())
+      {
+        ++unnumbered;
+        EXPECT_FALSE(series->seriesNumber.has_value()) << first << " read as " << series->seriesNumber.value_or(-1);
+      }
+      else
+      {
+        ++numbered;
+        ASSERT_TRUE(series->seriesNumber.has_value()) << first;
+        EXPECT_EQ(*series->seriesNumber, std::stoi(stored)) << first;
+      }
+    }
+  }
+  EXPECT_EQ(numbered, 4U);
+  EXPECT_EQ(unnumbered, 3U);
+}
+
 TEST_F(DicomScanFolder, MultiFrameCtMatchesItsSlices)
 {
   // dcmqi's mf.dcm is the legacy converted enhanced CT of the three IMG000*.dcm slices beside it.
