@@ -694,7 +694,14 @@ runBatchCommand(const std::vector<std::string> & arguments)
   {
     thread.join();
   }
-  bar.finish();
+  if (g_StopRequested)
+  {
+    bar.stop("interrupted");
+  }
+  else
+  {
+    bar.finish();
+  }
   std::error_code ignored;
   fs::remove(outputFolder / ".partial", ignored); // only when empty: other shards may still be staging series
 

@@ -59,6 +59,7 @@ void
 ProgressBar::update(double fraction, const std::string & status)
 {
   fraction = std::clamp(fraction, 0.0, 1.0);
+  m_Fraction = fraction;
   const auto now = std::chrono::steady_clock::now();
   const double elapsed = std::chrono::duration<double>(now - m_Start).count();
   const double left = fraction > 0.0 ? elapsed * (1.0 - fraction) / fraction : 0.0;
@@ -99,6 +100,15 @@ ProgressBar::finish(const std::string & status)
   {
     update(1.0, status);
   }
+}
+
+void
+ProgressBar::stop(const std::string & reason)
+{
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_Start).count();
+  m_Stream << (m_Interactive ? "\r" : "") << m_Label << ": " << reason << " at " << static_cast<int>(m_Fraction * 100.0)
+           << "% after " << formatDuration(elapsed) << (m_Interactive ? "\033[K" : "") << '\n'
+           << std::flush;
 }
 
 } // namespace unetpp

@@ -22,6 +22,9 @@ public:
   /** Completes the line. */
   void finish(const std::string & status = "");
 
+  /** Ends the line at the fraction reached so far, with `reason` (for example "interrupted") in place of 100 %. */
+  void stop(const std::string & reason);
+
   /** "1h02m", "3m05s" or "12s". */
   static std::string formatDuration(double seconds);
 
@@ -30,6 +33,7 @@ private:
   std::string m_Label;
   bool m_Interactive;
   int m_LastTenth = -1;
+  double m_Fraction = 0.0;
   std::chrono::steady_clock::time_point m_Start;
   std::chrono::steady_clock::time_point m_LastDraw;
 };

@@ -23,9 +23,12 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
+#include <fcntl.h>
 #include <spawn.h>
+#include <unistd.h>
 #include <sys/wait.h>
 
 extern char ** environ;
@@ -179,6 +182,53 @@ protected:
                      " --description HippoCrop --threads 2 " + extra);
   }
 
+  /**
+   * Starts `unetpp batch` on the crop series without waiting for it, with standard output and error in `log`.
+   * Returns the process id, or 0 when the process could not be started.
+   */
+  pid_t
+  startBatch(const fs::path & output, const fs::path & log) const
+  {
+    const std::string executable = UNETPP_EXECUTABLE;
+    const std::vector<std::string> arguments{ executable, "batch", "--input", m_Input.string(), "--output",
+                                              output.string(), "--description", "HippoCrop", "--threads", "2",
+                                              "--no-preview" };
+    std::vector<char *> argv;
+    for (const auto & argument : arguments)
+    {
+      argv.push_back(const_cast<char *>(argument.c_str()));
+    }
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+    pid_t child = 0;
+    const int error = posix_spawn(&child, executable.c_str(), &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    return error == 0 ? child : 0;
+  }
+
+  /** Waits up to 120 s until a series folder appears in the staging folder of `output`. */
+  static bool
+  waitForStagedSeries(const fs::path & output)
+  {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (std::chrono::steady_clock::now() < deadline)
+    {
+      std::error_code ignored;
+      for (const auto & entry : fs::directory_iterator(output / ".partial", ignored))
+      {
+        if (entry.is_directory())
+        {
+          return true;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return false;
+  }
+
   std::string m_Shared;
   std::string m_Folder;
   fs::path m_Input;
@@ -312,32 +362,9 @@ TEST_F(BatchCommand, RerunAfterKillMatchesCleanRun)
 
   // Start a run, and kill it hard as soon as a series is half-written in the staging folder.
   const fs::path killed = fs::path(m_Folder) / "killed";
-  const std::string executable = UNETPP_EXECUTABLE;
-  const std::vector<std::string> arguments{ executable, "batch", "--input", m_Input.string(), "--output", killed.string(),
-                                            "--description", "HippoCrop", "--threads", "2", "--no-preview" };
-  std::vector<char *> argv;
-  for (const auto & argument : arguments)
-  {
-    argv.push_back(const_cast<char *>(argument.c_str()));
-  }
-  argv.push_back(nullptr);
-  pid_t child = 0;
-  ASSERT_EQ(posix_spawn(&child, executable.c_str(), nullptr, nullptr, argv.data(), environ), 0);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  bool staged = false;
-  while (!staged && std::chrono::steady_clock::now() < deadline)
-  {
-    const fs::path staging = killed / ".partial";
-    std::error_code ignored;
-    if (fs::is_directory(staging, ignored))
-    {
-      for (const auto & entry : fs::directory_iterator(staging, ignored))
-      {
-        staged = staged || entry.is_directory();
-      }
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  const pid_t child = startBatch(killed, fs::path(m_Folder) / "killed.log");
+  ASSERT_GT(child, 0);
+  const bool staged = waitForStagedSeries(killed);
   ::kill(child, SIGKILL);
   int status = 0;
   ::waitpid(child, &status, 0);
@@ -386,6 +413,41 @@ TEST_F(BatchCommand, RerunAfterKillMatchesCleanRun)
                    : 0;
   }
   EXPECT_EQ(leftovers, 0U);
+}
+
+TEST_F(BatchCommand, InterruptLeavesPendingSeries)
+{
+  const fs::path output = fs::path(m_Folder) / "interrupted";
+  const fs::path log = fs::path(m_Folder) / "interrupted.log";
+  const pid_t child = startBatch(output, log);
+  ASSERT_GT(child, 0);
+  const bool staged = waitForStagedSeries(output);
+  ::kill(child, SIGINT);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(staged) << "the batch never started a series";
+
+  std::ifstream stream(log);
+  const std::string text((std::istreambuf_iterator<char>(stream)), std::istreambuf_iterator<char>());
+  ASSERT_TRUE(WIFEXITED(status)) << text;
+  EXPECT_EQ(WEXITSTATUS(status), 130) << text;
+  EXPECT_NE(text.find("interrupted at"), std::string::npos) << text;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);)
+  {
+    EXPECT_FALSE(line.rfind("segmenting", 0) == 0 && line.find("100%") != std::string::npos)
+      << "the progress shows a finished batch: " << line;
+  }
+
+  // The series in progress is abandoned, listed as pending, and nothing of it is left in the staging folder.
+  size_t pending = 0;
+  for (const auto & row : readJsonLines(output / "manifest.jsonl"))
+  {
+    pending += row.at("kind") == "series" && row.at("status") == "pending" ? 1 : 0;
+  }
+  EXPECT_GE(pending, 1U);
+  std::error_code ignored;
+  EXPECT_TRUE(fs::is_empty(output / ".partial", ignored) || !fs::exists(output / ".partial")) << "staged files remain";
 }
 
 TEST_F(BatchCommand, ShardsTogetherEqualOneRun)
