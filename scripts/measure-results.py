@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Measures the figures of Documentation/results.md and writes them as CSV files, then draws the plot.
 
-usage: scripts/measure-results.py [--models DIR] [--output DIR] [--only comparison|pruning|plot]
+usage: scripts/measure-results.py [--models DIR] [--output DIR] [--only comparison|longer|pruning|plot]
 
   --models DIR   the models that scripts/train-nuclei-comparison.sh wrote (default: results/nuclei)
   --output DIR   where the CSV files and the plot go (default: Documentation/results)
 
-Writes four files:
+Writes five files:
 - comparison.csv has one row per nuclei96 model. It gives the network, seed and parameter count, the
   paper-style mean IoU, foreground IoU and Dice on the held-out 20 %, the epochs and the training time.
+- longer-training.csv scores the runs with the longer cosine schedule (NETWORK-cosine[-zscore]-sSEED)
+  at L4 in fast and accurate mode, each without and with test-time augmentation (--tta).
 - pruning-nuclei.csv scores the bundled nuclei model at L1-L4 fast and L4 accurate. It gives the
   accuracy and the median inference time per image on this CPU.
 - pruning-hippocampus.csv does the same for the bundled hippocampus model, with Dice over its 46
@@ -50,11 +52,11 @@ def run(command):
     subprocess.run([str(part) for part in command], check=True, stdout=subprocess.DEVNULL)
 
 
-def evaluate(model, data, level, mode):
+def evaluate(model, data, level, mode, tta=False):
     with tempfile.TemporaryDirectory() as folder:
         report = pathlib.Path(folder) / "report.json"
         run([UNETPP, "evaluate", "--model", model, "--data", data, "--cases-from-model", "--level", level,
-             "--mode", mode, "--threads", THREADS, "--json", report])
+             "--mode", mode, "--threads", THREADS, "--json", report] + (["--tta"] if tta else []))
         return json.loads(report.read_text())
 
 
@@ -130,6 +132,38 @@ def measure_comparison(models, output):
     return rows
 
 
+def measure_longer(models, output):
+    nuclei = DATA / "nuclei96"
+    rows = []
+    for path in sorted(models.glob("*-cosine*-s*.unetpp")):
+        run_name, _, seed = path.stem.rpartition("-s")
+        network = run_name.split("-cosine")[0]
+        training = model_training(path)["training"]
+        for mode in ("fast", "accurate"):
+            for tta in (False, True):
+                scores = accuracy(evaluate(path, nuclei, 4, mode, tta))
+                rows.append({
+                    "run": path.stem,
+                    "name": NETWORK_NAMES[network],
+                    "intensity": "zscore" if "-zscore" in run_name else "scale 1/255",
+                    "seed": int(seed),
+                    "level": 4,
+                    "mode": mode,
+                    "tta": "yes" if tta else "no",
+                    "paper_mean_iou": round(scores["paper_mean_iou"], 5),
+                    "foreground_iou": round(scores["foreground_iou"], 5),
+                    "dice": round(scores["dice"], 5),
+                    "validation_images": scores["cases"],
+                    "best_epoch": training.get("best_epoch", ""),
+                    "epochs": training.get("completed_epochs", ""),
+                    "training_minutes": round(training.get("seconds", 0.0) / 60.0, 1),
+                })
+    if not rows:
+        sys.exit("measure-results: no models named NETWORK-cosine[-zscore]-sSEED.unetpp in " + str(models))
+    write_csv(output / "longer-training.csv", rows)
+    return rows
+
+
 def measure_pruning(model, data, images, max_images, metric, output_csv):
     timings = benchmark(model, images, PRUNING_CONFIGURATIONS, max_images)
     rows = []
@@ -189,6 +223,17 @@ def write_tables(output):
         lines.append("| %s | %s | %s | %s | %s | %s of %s | %s |" % (
             NETWORK_NAMES[row["network"]], row["seed"], row["paper_mean_iou"], row["foreground_iou"], row["dice"],
             row["best_epoch"], row["epochs"], row["training_minutes"]))
+    longer = output / "longer-training.csv"
+    if longer.exists():
+        with longer.open(newline="") as stream:
+            rows = list(csv.DictReader(stream))
+        lines += ["", "## Longer training on nuclei96 (cosine schedule, learning rate 1e-3 to 1e-5)", "",
+                  "| run | intensity | L4 mode | test-time augmentation | paper-style mean IoU | foreground IoU | "
+                  "Dice | best epoch | training minutes |", "|---|---|---|---|---|---|---|---|---|"]
+        for row in rows:
+            lines.append("| %s | %s | %s | %s | %s | %s | %s | %s of %s | %s |" % (
+                row["run"], row["intensity"], row["mode"], row["tta"], row["paper_mean_iou"], row["foreground_iou"],
+                row["dice"], row["best_epoch"], row["epochs"], row["training_minutes"]))
     for name, title, metric in (("pruning-nuclei.csv", "Pruning, bundled nuclei model", "paper_mean_iou"),
                                 ("pruning-hippocampus.csv", "Pruning, bundled hippocampus model", "dice")):
         path = output / name
@@ -217,7 +262,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=pathlib.Path, default=ROOT / "results" / "nuclei")
     parser.add_argument("--output", type=pathlib.Path, default=ROOT / "Documentation" / "results")
-    parser.add_argument("--only", choices=["comparison", "pruning", "plot"],
+    parser.add_argument("--only", choices=["comparison", "longer", "pruning", "plot"],
                         help="run one step: plot also rewrites tables.md from the CSV files")
     arguments = parser.parse_args()
     if not pathlib.Path(UNETPP).exists():
@@ -225,6 +270,8 @@ def main():
 
     if arguments.only in (None, "comparison"):
         measure_comparison(arguments.models, arguments.output)
+    if arguments.only in (None, "longer"):
+        measure_longer(arguments.models, arguments.output)
     if arguments.only in (None, "pruning"):
         nuclei_model = ROOT / "Data" / "nuclei.unetpp"
         measure_pruning(nuclei_model, DATA / "nuclei96", DATA / "nuclei96" / "images", "50", "paper_mean_iou",

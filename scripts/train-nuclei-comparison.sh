@@ -4,6 +4,10 @@
 # usage: scripts/train-nuclei-comparison.sh [RUN...]
 #   RUN is NETWORK-sSEED with NETWORK one of unet, wide-unet, unetpp, unetpp-ds (for example unetpp-ds-s1);
 #   without arguments every run of the comparison is trained, one after the other.
+#   NETWORK-cosine-sSEED (for example unetpp-ds-cosine-s2) trains the same network with the longer
+#   schedule of the bundled nuclei model: learning rate 1e-3 falling along a cosine to 1e-5 over 90
+#   epochs, patience 30. NETWORK-cosine-zscore-sSEED also normalises each image to zero mean and unit
+#   variance instead of scaling by 1/255. Neither is part of the comparison, which keeps the paper's recipe.
 # Environment:
 #   UNETPP        the unetpp command (default: build/release/Applications/unetpp)
 #   NUCLEI_DATA   the nuclei96 folder (default: ../shared/data/nuclei96)
@@ -34,6 +38,20 @@ fi
 for run in $runs; do
   network=${run%-s*}
   seed=${run##*-s}
+  schedule="--learning-rate 0.0003 --epochs 40 --patience 8"
+  intensity="scale:0.00392"
+  case $network in
+    *-zscore)
+      network=${network%-zscore}
+      intensity=zscore
+      ;;
+  esac
+  case $network in
+    *-cosine)
+      network=${network%-cosine}
+      schedule="--learning-rate 0.001 --learning-rate-schedule cosine --epochs 90 --patience 30"
+      ;;
+  esac
   case $network in
     unet) settings="--architecture unet --filters 8,16,32,64,128" ;;
     wide-unet) settings="--architecture unet --filters 9,18,35,70,140" ;;
@@ -49,8 +67,8 @@ for run in $runs; do
   echo "$run: training, log in $RESULTS_DIR/$run.log"
   # shellcheck disable=SC2086
   "$UNETPP" train --data "$NUCLEI_DATA" --output "$model" $settings \
-    --normalization batch --patch 96x96 --intensity scale:0.00392 --batch-size 8 --learning-rate 0.0003 \
-    --epochs 40 --patience 8 --seed "$seed" --split-seed 42 --validation-fraction 0.2 --threads "$THREADS" \
+    --normalization batch --patch 96x96 --intensity "$intensity" --batch-size 8 $schedule \
+    --seed "$seed" --split-seed 42 --validation-fraction 0.2 --threads "$THREADS" \
     --classes background,nucleus --name "nuclei96-$run" --training-data "nuclei96 (2018 Data Science Bowl stage 1, 96x96)" \
     --license CC0 >"$RESULTS_DIR/$run.log" 2>&1
 done
