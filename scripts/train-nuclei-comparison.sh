@@ -30,45 +30,52 @@ if [ ! -d "$NUCLEI_DATA/images" ]; then
 fi
 mkdir -p "$RESULTS_DIR"
 
-runs="$*"
-if [ -z "$runs" ]; then
-  runs="unetpp-ds-s1 unet-s1 wide-unet-s1 unetpp-s1 unetpp-ds-s2 unet-s2 unetpp-ds-s3 unet-s3"
-fi
-
-for run in $runs; do
-  network=${run%-s*}
-  seed=${run##*-s}
-  schedule="--learning-rate 0.0003 --epochs 40 --patience 8"
-  intensity="scale:0.00392"
-  case $network in
-    *-zscore)
-      network=${network%-zscore}
-      intensity=zscore
-      ;;
-  esac
-  case $network in
-    *-cosine)
-      network=${network%-cosine}
-      schedule="--learning-rate 0.001 --learning-rate-schedule cosine --epochs 90 --patience 30"
-      ;;
-  esac
-  case $network in
-    unet) settings="--architecture unet --filters 8,16,32,64,128" ;;
-    wide-unet) settings="--architecture unet --filters 9,18,35,70,140" ;;
-    unetpp) settings="--architecture unetplusplus --filters 8,16,32,64,128 --no-deep-supervision" ;;
-    unetpp-ds) settings="--architecture unetplusplus --filters 8,16,32,64,128" ;;
-    *) echo "train-nuclei-comparison: unknown network '$network' in run '$run'" >&2; exit 1 ;;
-  esac
-  model="$RESULTS_DIR/$run.unetpp"
-  if [ -f "$model" ]; then
-    echo "$run: $model exists, skipped"
-    continue
+# The whole loop is one function, read in full before it runs, so that editing this file while a
+# run trains cannot change what the shell reads next.
+main() {
+  runs="$*"
+  if [ -z "$runs" ]; then
+    runs="unetpp-ds-s1 unet-s1 wide-unet-s1 unetpp-s1 unetpp-ds-s2 unet-s2 unetpp-ds-s3 unet-s3"
   fi
-  echo "$run: training, log in $RESULTS_DIR/$run.log"
-  # shellcheck disable=SC2086
-  "$UNETPP" train --data "$NUCLEI_DATA" --output "$model" $settings \
-    --normalization batch --patch 96x96 --intensity "$intensity" --batch-size 8 $schedule \
-    --seed "$seed" --split-seed 42 --validation-fraction 0.2 --threads "$THREADS" \
-    --classes background,nucleus --name "nuclei96-$run" --training-data "nuclei96 (2018 Data Science Bowl stage 1, 96x96)" \
-    --license CC0 >"$RESULTS_DIR/$run.log" 2>&1
-done
+
+  for run in $runs; do
+    network=${run%-s*}
+    seed=${run##*-s}
+    schedule="--learning-rate 0.0003 --epochs 40 --patience 8"
+    intensity="scale:0.00392"
+    case $network in
+      *-zscore)
+        network=${network%-zscore}
+        intensity=zscore
+        ;;
+    esac
+    case $network in
+      *-cosine)
+        network=${network%-cosine}
+        schedule="--learning-rate 0.001 --learning-rate-schedule cosine --epochs 90 --patience 30"
+        ;;
+    esac
+    case $network in
+      unet) settings="--architecture unet --filters 8,16,32,64,128" ;;
+      wide-unet) settings="--architecture unet --filters 9,18,35,70,140" ;;
+      unetpp) settings="--architecture unetplusplus --filters 8,16,32,64,128 --no-deep-supervision" ;;
+      unetpp-ds) settings="--architecture unetplusplus --filters 8,16,32,64,128" ;;
+      *) echo "train-nuclei-comparison: unknown network '$network' in run '$run'" >&2; exit 1 ;;
+    esac
+    model="$RESULTS_DIR/$run.unetpp"
+    if [ -f "$model" ]; then
+      echo "$run: $model exists, skipped"
+      continue
+    fi
+    echo "$run: training, log in $RESULTS_DIR/$run.log"
+    # shellcheck disable=SC2086
+    "$UNETPP" train --data "$NUCLEI_DATA" --output "$model" $settings \
+      --normalization batch --patch 96x96 --intensity "$intensity" --batch-size 8 $schedule \
+      --seed "$seed" --split-seed 42 --validation-fraction 0.2 --threads "$THREADS" \
+      --classes background,nucleus --name "nuclei96-$run" --training-data "nuclei96 (2018 Data Science Bowl stage 1, 96x96)" \
+      --license CC0 >"$RESULTS_DIR/$run.log" 2>&1
+  done
+}
+
+main "$@"
+exit
