@@ -505,7 +505,7 @@ runBatchCommand(const std::vector<std::string> & arguments)
 
   // Load the model before the scan: a bad model file fails in a second, not after a long scan.
   Model model = loadModel(settings.modelPath);
-  settings.inference = inferenceOptionsFrom(commandLine, model.network);
+  settings.inference = inferenceOptionsFrom(commandLine, model);
   std::vector<std::string> modalities = model.metadata.modalities;
   if (const auto chosen = commandLine.optionalValue("modality"))
   {
@@ -645,6 +645,8 @@ runBatchCommand(const std::vector<std::string> & arguments)
       }
       const DicomSeries & series = *queue[position];
       SeriesRecord record = records[queueRecords[position]];
+      // The record waited with the reason of a pending series; the outcome below sets its own.
+      record.reason.clear();
       const fs::path staging = outputFolder / ".partial" / folderNameFor(series.key());
       const fs::path destination = outputFolder / record.outputFolder;
       log.write("start " + seriesName(series));
@@ -675,6 +677,10 @@ runBatchCommand(const std::vector<std::string> & arguments)
       const std::lock_guard<std::mutex> lock(mutex);
       records[queueRecords[position]] = record;
       failures += record.status == "failed" ? 1 : 0;
+      if (record.status == "pending")
+      {
+        continue; // abandoned by an interrupt: not counted as finished in the progress line
+      }
       ++finished;
       bar.update(static_cast<double>(finished) / static_cast<double>(queue.size()),
                  std::to_string(finished) + "/" + std::to_string(queue.size()) + " series");

@@ -262,7 +262,7 @@ writeCsv(const std::string & path, const BenchmarkContext & context, const std::
     throw std::runtime_error("cannot write " + path + "; check that its folder exists and is writable");
   }
   stream << "level,mode,parameters,images,runs,warmup,median_seconds,q1_seconds,q3_seconds,min_seconds,max_seconds,"
-            "images_per_second,slices_per_second,peak_memory_mib,peak_memory_source,device,threads\n";
+            "images_per_second,slices_per_second,peak_memory_mib,peak_memory_source,device,threads,tta\n";
   stream << std::setprecision(9);
   for (const auto & row : rows)
   {
@@ -271,7 +271,7 @@ writeCsv(const std::string & path, const BenchmarkContext & context, const std::
            << context.runs << ',' << context.warmup << ',' << summary.median << ',' << summary.firstQuartile << ','
            << summary.thirdQuartile << ',' << summary.minimum << ',' << summary.maximum << ',' << summary.imagesPerSecond
            << ',' << summary.slicesPerSecond << ',' << row.peakMemory.mebibytes << ",\"" << row.peakMemory.source
-           << "\"," << context.device << ',' << context.threads << '\n';
+           << "\"," << context.device << ',' << context.threads << ',' << (context.mirroring ? "yes" : "no") << '\n';
   }
   if (!stream.flush())
   {
@@ -369,7 +369,7 @@ runBenchmarkCommand(const std::vector<std::string> & arguments)
       InferenceOptions options;
       options.level = level;
       options.mode = mode;
-      readDeviceOptions(commandLine, options);
+      readDeviceOptions(commandLine, model, options);
       SegmentationEngine engine(model, options);
       if (rows.empty())
       {

@@ -211,7 +211,7 @@ evaluateModel(const CommandLine & commandLine, EvaluationReport & report)
   const std::string dataFolder = commandLine.value("data");
   Model model = loadModel(modelPath);
   const std::vector<ClassInfo> classes = model.metadata.classes;
-  const InferenceOptions options = inferenceOptionsFrom(commandLine, model.network);
+  const InferenceOptions options = inferenceOptionsFrom(commandLine, model);
   const auto pairs = selectCases(commandLine, model.metadata, findImageLabelPairs(dataFolder), report);
   report.classes = foregroundClasses(classes);
 
@@ -226,7 +226,8 @@ evaluateModel(const CommandLine & commandLine, EvaluationReport & report)
                       { "device", engine.device().str() },
                       { "threads", engine.threads() } };
   std::cout << "evaluating " << pairs.size() << " case(s) of " << dataFolder << " with " << modelPath
-            << ", pruning level " << options.level << ", " << toString(options.mode) << " mode, device "
+            << ", pruning level " << options.level << ", " << toString(options.mode) << " mode"
+            << (options.mirroring ? " with mirroring (test-time augmentation)" : "") << ", device "
             << engine.device().str() << ", " << engine.threads() << " thread(s)\n";
 
   const bool binary = classes.size() == 2;

@@ -20,15 +20,19 @@ addDeviceOptions(CommandLine & commandLine, const std::string & threadsHelp = "C
 void
 addLevelAndModeOptions(CommandLine & commandLine);
 
-/** Reads --device, --threads and --tta into `options`. */
+/**
+ * Reads --device, --threads and --tta into `options`. Throws UsageError naming the option for a value out of
+ * range or --tta with a model trained without flips, and std::invalid_argument when --device cuda finds no GPU,
+ * so that a long command fails before it starts.
+ */
 void
-readDeviceOptions(const CommandLine & commandLine, InferenceOptions & options);
+readDeviceOptions(const CommandLine & commandLine, const Model & model, InferenceOptions & options);
 
 /**
  * Reads --level (default: the model's deepest), --mode and the device options. Throws UsageError naming the
  * option when the level is not one of the model's or the mode is unknown.
  */
 InferenceOptions
-inferenceOptionsFrom(const CommandLine & commandLine, const UNetPlusPlus & network);
+inferenceOptionsFrom(const CommandLine & commandLine, const Model & model);
 
 } // namespace unetpp

@@ -123,7 +123,7 @@ runSegmentCommand(const std::vector<std::string> & arguments)
 
   // Load the model first: it is quick, and a bad model file should fail before a large image is read.
   Model model = loadModel(modelPath);
-  InferenceOptions options = inferenceOptionsFrom(commandLine, model.network);
+  InferenceOptions options = inferenceOptionsFrom(commandLine, model);
   options.overlap = commandLine.number("overlap");
   options.batchSize = commandLine.integer("batch-size");
   const InputVolume input = readInputVolume(inputPath, commandLine.optionalValue("series").value_or(""));

@@ -125,7 +125,8 @@ runTrainCommand(const std::vector<std::string> & arguments)
   commandLine.addOption("batch-size", "N", "slices per optimiser step", "16");
   commandLine.addOption("learning-rate", "RATE", "Adam learning rate", "0.0003");
   commandLine.addOption("learning-rate-schedule", "NAME",
-                        "constant (the UNet++ paper's recipe) or cosine (falls to a hundredth of RATE at the last epoch)",
+                        "constant (the UNet++ paper's recipe) or cosine (falls to a hundredth of RATE at the last epoch; "
+                        "the checkpoints then hold only runs with the same --epochs)",
                         "constant");
   commandLine.addOption("seed", "N", "seed of the initial weights, the shuffling and the augmentation", "42");
   commandLine.addOption("split-seed", "N", "seed of the training/validation split (several --seed runs can share one split)",

@@ -30,10 +30,23 @@ struct QueuedTile
   torch::Tensor pixels; ///< [channels, patch rows, patch columns]
 };
 
-// Far more threads than any CPU has cores only slows LibTorch down, and thousands exhaust the process.
-constexpr int MaximumThreads = 128;
-
 } // namespace
+
+void
+checkMirroringSupported(const ModelMetadata & metadata)
+{
+  const auto augmentation = metadata.training.find("augmentation");
+  const bool recorded = augmentation != metadata.training.end() && augmentation->is_string();
+  if (recorded && augmentation->get<std::string>().find("flips") != std::string::npos)
+  {
+    return;
+  }
+  throw std::invalid_argument(
+    "model '" + metadata.name + "' was not trained on mirrored images (training augmentation: " +
+    (recorded ? "'" + augmentation->get<std::string>() + "'" : "not recorded") +
+    "), so test-time mirroring would average predictions it never learned; a model whose labels depend on "
+    "the side, such as anterior and posterior, would swap them. Leave test-time augmentation off for this model");
+}
 
 torch::Device
 resolveDevice(const std::string & request)
@@ -77,6 +90,10 @@ SegmentationEngine::SegmentationEngine(Model model, InferenceOptions options)
   , m_Tiler(m_Model.metadata.patchSize, m_Options.overlap)
 {
   m_Model.network->checkLevel(m_Options.level);
+  if (m_Options.mirroring)
+  {
+    checkMirroringSupported(m_Model.metadata);
+  }
   if (m_Options.batchSize < 1)
   {
     throw std::invalid_argument("batch size must be at least 1, got " + std::to_string(m_Options.batchSize));

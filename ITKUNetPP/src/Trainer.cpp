@@ -336,8 +336,27 @@ Trainer::train()
       const nlohmann::json saved = nlohmann::json::parse(stream);
       if (saved.at("settings").get<std::string>() != state.at("settings").get<std::string>())
       {
+        // Name the settings that differ, so that a user who changed --epochs or the cases knows which.
+        const auto before = nlohmann::json::parse(saved.at("settings").get<std::string>());
+        const auto now = nlohmann::json::parse(state.at("settings").get<std::string>());
+        std::string differing;
+        for (const auto & [key, value] : now.items())
+        {
+          if (!before.contains(key) || before.at(key) != value)
+          {
+            differing += (differing.empty() ? "" : ", ") + key;
+          }
+        }
+        for (const auto & [key, value] : before.items())
+        {
+          if (!now.contains(key))
+          {
+            differing += (differing.empty() ? "" : ", ") + key;
+          }
+        }
         throw std::invalid_argument("checkpoint folder " + checkpoints.string() +
-                                    " holds a run with other settings or cases; remove it or choose another folder");
+                                    " holds a run with other settings or cases (different: " + differing +
+                                    "); remove it or choose another folder");
       }
       state = saved;
       torch::load(network, networkPath.string(), m_Device);

@@ -247,6 +247,7 @@ TEST(SegmentationEngine, MirroringAveragesTheFourMirrorImagesOfATile)
   // mirror images along rows, along columns and along both, mirrors each prediction back and averages.
   const torch::Tensor image = structuredImage(20, 13);
   Model model = localModel({ 0, 7, 9 }, image);
+  model.metadata.training["augmentation"] = "flips,rotations";
   auto options = cpuOptions();
   options.mirroring = true;
   const auto mirrored = SegmentationEngine(model, options).segment(image, true);
@@ -265,6 +266,33 @@ TEST(SegmentationEngine, MirroringAveragesTheFourMirrorImagesOfATile)
   EXPECT_TRUE(torch::allclose(mirrored.probabilities.sum(0), torch::ones({ 1, 20, 13 }), 0.0, RoundingTolerance));
   // The network is not symmetric, so mirroring must change the probabilities for the check above to mean anything.
   EXPECT_GT((mirrored.probabilities - plain.probabilities).abs().max().item<double>(), 0.01);
+}
+
+TEST(SegmentationEngine, MirroringNeedsModelTrainedWithFlips)
+{
+  const torch::Tensor image = structuredImage(20, 13);
+  Model model = localModel({ 0, 7, 9 }, image);
+  auto options = cpuOptions();
+  options.mirroring = true;
+  for (const char * augmentation : { "rotations,intensity", "none" })
+  {
+    model.metadata.training["augmentation"] = augmentation;
+    EXPECT_THROW(SegmentationEngine(model, options), std::invalid_argument) << augmentation;
+  }
+  model.metadata.training.erase("augmentation");
+  try
+  {
+    SegmentationEngine engine(model, options);
+    FAIL() << "mirroring was accepted for a model that does not record its augmentation";
+  }
+  catch (const std::invalid_argument & error)
+  {
+    EXPECT_NE(std::string(error.what()).find("not trained on mirrored images (training augmentation: not recorded)"),
+              std::string::npos)
+      << error.what();
+  }
+  options.mirroring = false;
+  EXPECT_NO_THROW(SegmentationEngine(model, options));
 }
 
 TEST(SegmentationEngine, TwoDimensionalImageIgnoresModelSliceAxis)

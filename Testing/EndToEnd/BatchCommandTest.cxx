@@ -6,6 +6,8 @@
 
 #include "DicomSeg.h"
 
+#include "unetpp/ModelFile.h"
+
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
 
@@ -549,8 +551,21 @@ TEST_F(BatchCommand, ChangedLevelRedoesSeries)
     }
   }
 
-  // Test-time augmentation changes the labels too, so switching it on redoes the series as well.
-  const auto mirrored = runBatch(output, "--no-seg --no-preview --level 2 --mode fast --tta");
+  // The hippocampus model was trained without flips, so --tta is refused before the scan writes anything.
+  const fs::path refusedOutput = fs::path(m_Folder) / "refused";
+  const auto refused = runBatch(refusedOutput, "--tta");
+  EXPECT_EQ(refused.exitStatus, 2) << refused.output;
+  EXPECT_NE(refused.output.find("option --tta: model"), std::string::npos) << refused.output;
+  EXPECT_FALSE(fs::exists(refusedOutput));
+
+  // A copy of the model that records flips accepts it. Test-time augmentation changes the labels, so
+  // switching it on redoes the series made with the same model without it.
+  unetpp::Model model = unetpp::loadModel(UNETPP_BUNDLED_MODEL);
+  model.metadata.training["augmentation"] = "flips,intensity";
+  const std::string flipped = (fs::path(m_Folder) / "flipped.unetpp").string();
+  unetpp::saveModel(flipped, model.metadata, model.network);
+  ASSERT_EQ(runBatch(output, "--no-seg --no-preview --level 2 --mode fast --model " + quoted(flipped)).exitStatus, 0);
+  const auto mirrored = runBatch(output, "--no-seg --no-preview --level 2 --mode fast --tta --model " + quoted(flipped));
   ASSERT_EQ(mirrored.exitStatus, 0) << mirrored.output;
   size_t done = 0;
   for (const auto & row : readJsonLines(output / "manifest.jsonl"))
@@ -560,7 +575,9 @@ TEST_F(BatchCommand, ChangedLevelRedoesSeries)
       ++done;
       EXPECT_EQ(row.at("reason"), "") << "a result made without --tta was reused: " << row.dump();
       std::ifstream stream(output / row.at("output_folder").get<std::string>() / "result.json");
-      EXPECT_EQ(nlohmann::json::parse(stream).at("settings").at("tta"), true);
+      const auto result = nlohmann::json::parse(stream);
+      EXPECT_EQ(result.at("settings").at("tta"), true);
+      EXPECT_EQ(result.at("reason"), "") << "a finished series keeps the reason it had while pending";
     }
   }
   EXPECT_GT(done, 0U);

@@ -372,6 +372,7 @@ protected:
     EvaluateCommandTest::SetUp();
     unetpp::ModelMetadata metadata = unetpp::test::smallModelMetadata({ 0, 1 });
     metadata.training["validation_case_names"] = { "case_a.nii.gz" };
+    metadata.training["augmentation"] = "flips";
     unetpp::Model model = unetpp::test::randomModel(metadata, 1);
     {
       torch::NoGradGuard noGrad;
@@ -462,6 +463,19 @@ TEST_F(EvaluateModelTest, MirroringKeepsConstantScores)
   EXPECT_EQ(report.at("settings").at("tta"), true);
   EXPECT_NEAR(caseScores(report, "case_a.nii.gz", 1).at("dice").get<double>(), 96.0 / 560.0, 1e-12);
   EXPECT_NEAR(report.at("paper_mean_iou").at("value").get<double>(), 0.25, 1e-12);
+}
+
+TEST_F(EvaluateModelTest, MirroringNeedsFlips)
+{
+  unetpp::Model model = unetpp::loadModel(path("constant.unetpp"));
+  model.metadata.training["augmentation"] = "intensity";
+  unetpp::saveModel(path("unflipped.unetpp"), model.metadata, model.network);
+  const auto result = runUnetpp("evaluate --model " + quoted(path("unflipped.unetpp")) + " --data " +
+                                quoted(path("data")) + " --tta --threads 1");
+  EXPECT_EQ(result.exitStatus, 2) << result.output;
+  EXPECT_NE(result.output.find("option --tta: model 'small test model' was not trained on mirrored images"),
+            std::string::npos)
+    << result.output;
 }
 
 TEST_F(EvaluateModelTest, MissingLevelIsUsageError)

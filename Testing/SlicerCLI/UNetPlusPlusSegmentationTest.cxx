@@ -384,15 +384,24 @@ TEST_F(SlicerCliModule, TestTimeAugmentationChangesProbabilities)
     GTEST_SKIP() << "real data not found at " << HippocampusCase << " (../shared/data next to the repository)";
   }
   // A real MR crop, on which the model is unsure near the hippocampus borders: a network is not symmetric
-  // under mirroring, so averaging the mirror images must move the probabilities there.
+  // under mirroring, so averaging the mirror images must move the probabilities there. The bundled model
+  // was trained without flips and refuses mirroring; a copy that records flips accepts it.
   const std::string input = path("inputVolume.nrrd");
   writeImage(readImage<FloatImage>(HippocampusCase).GetPointer(), input);
+  expectFailure({ "--modelFile", UNETPP_BUNDLED_MODEL, "--testTimeAugmentation", input, path("refused.nrrd") },
+                "not trained on mirrored images");
+  EXPECT_FALSE(fs::exists(path("refused.nrrd")));
+  unetpp::Model model = unetpp::loadModel(UNETPP_BUNDLED_MODEL);
+  model.metadata.training["augmentation"] = "flips,intensity";
+  const std::string flipped = path("flipped.unetpp");
+  unetpp::saveModel(flipped, model.metadata, model.network);
+
   const auto segment = [&](const std::string & name, const std::string & augmentation) {
     const auto arguments = slicerCommandLine(moduleParameters(),
                                              { { "inputVolume", input },
                                                { "outputLabelmap", path(name + "-labelmap.nrrd") },
                                                { "probabilityVolume", path(name + "-probabilities.nrrd") },
-                                               { "modelFile", UNETPP_BUNDLED_MODEL },
+                                               { "modelFile", flipped },
                                                { "pruningLevel", "L2" },
                                                { "device", "cpu" },
                                                { "threads", "1" },

@@ -27,6 +27,16 @@ struct InferenceOptions
   bool mirroring = false;
 };
 
+/// Far more threads than any CPU has cores only slows LibTorch down, and thousands exhaust the process.
+constexpr int MaximumThreads = 128;
+
+/**
+ * Throws std::invalid_argument unless the model was trained with flips, because mirroring at inference time
+ * is sound only for a model that learned mirrored images (a left or anterior label may otherwise swap sides).
+ */
+void
+checkMirroringSupported(const ModelMetadata & metadata);
+
 /** Resolves "auto", "cpu" or "cuda" to a device; throws std::invalid_argument when CUDA is requested but absent. */
 torch::Device resolveDevice(const std::string & request);
 
