@@ -100,6 +100,19 @@ def accuracy(report):
     }
 
 
+def scores_and_training(scores, training):
+    """Returns the accuracy and training columns that comparison.csv and longer-training.csv share."""
+    return {
+        "paper_mean_iou": round(scores["paper_mean_iou"], 5),
+        "foreground_iou": round(scores["foreground_iou"], 5),
+        "dice": round(scores["dice"], 5),
+        "validation_images": scores["cases"],
+        "best_epoch": training.get("best_epoch", ""),
+        "epochs": training.get("completed_epochs", ""),
+        "training_minutes": round(training.get("seconds", 0.0) / 60.0, 1),
+    }
+
+
 def measure_comparison(models, output):
     nuclei = DATA / "nuclei96"
     rows = []
@@ -115,13 +128,7 @@ def measure_comparison(models, output):
             "name": NETWORK_NAMES[network],
             "seed": int(seed),
             "parameters": int(timing["parameters"]),
-            "paper_mean_iou": round(scores["paper_mean_iou"], 5),
-            "foreground_iou": round(scores["foreground_iou"], 5),
-            "dice": round(scores["dice"], 5),
-            "validation_images": scores["cases"],
-            "best_epoch": training.get("best_epoch", ""),
-            "epochs": training.get("completed_epochs", ""),
-            "training_minutes": round(training.get("seconds", 0.0) / 60.0, 1),
+            **scores_and_training(scores, training),
             "seconds_per_image": round(float(timing["median_seconds"]), 5),
             "paper_iou_percent": PAPER_IOU[network],
         })
@@ -152,13 +159,7 @@ def measure_longer(models, output):
                     "level": 4,
                     "mode": mode,
                     "tta": "yes" if tta else "no",
-                    "paper_mean_iou": round(scores["paper_mean_iou"], 5),
-                    "foreground_iou": round(scores["foreground_iou"], 5),
-                    "dice": round(scores["dice"], 5),
-                    "validation_images": scores["cases"],
-                    "best_epoch": training.get("best_epoch", ""),
-                    "epochs": training.get("completed_epochs", ""),
-                    "training_minutes": round(training.get("seconds", 0.0) / 60.0, 1),
+                    **scores_and_training(scores, training),
                 })
     if not rows:
         sys.exit("measure-results: no models named NETWORK-cosine[-zscore]-sSEED.unetpp in " + str(models))
