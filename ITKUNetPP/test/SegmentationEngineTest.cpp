@@ -243,8 +243,8 @@ TEST(SegmentationEngine, ImageSmallerThanPatchKeepsItsSize)
 
 TEST(SegmentationEngine, MirroringAveragesTheFourMirrorImagesOfATile)
 {
-  // One 20x13 slice in one padded 32x32 tile, as above; with mirroring the engine predicts the tile, its
-  // mirror images along rows, along columns and along both, mirrors each prediction back and averages.
+  // One 20x13 slice in one padded 32x32 tile, as above. With mirroring, the engine also predicts the tile's
+  // mirror images along rows, along columns and along both. It mirrors each prediction back and averages.
   const torch::Tensor image = structuredImage(20, 13);
   Model model = localModel({ 0, 7, 9 }, image);
   model.metadata.training["augmentation"] = "flips,rotations";

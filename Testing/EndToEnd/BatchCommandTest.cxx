@@ -552,11 +552,11 @@ TEST_F(BatchCommand, ChangedLevelRedoesSeries)
   }
 
   // The hippocampus model was trained without flips, so --tta is refused before the scan writes anything.
-  const fs::path refusedOutput = fs::path(m_Folder) / "refused";
-  const auto refused = runBatch(refusedOutput, "--tta");
-  EXPECT_EQ(refused.exitStatus, 2) << refused.output;
-  EXPECT_NE(refused.output.find("option --tta: model"), std::string::npos) << refused.output;
-  EXPECT_FALSE(fs::exists(refusedOutput));
+  const fs::path unflippedOutput = fs::path(m_Folder) / "unflipped";
+  const auto unflipped = runBatch(unflippedOutput, "--tta");
+  EXPECT_EQ(unflipped.exitStatus, 2) << unflipped.output;
+  EXPECT_NE(unflipped.output.find("option --tta: model"), std::string::npos) << unflipped.output;
+  EXPECT_FALSE(fs::exists(unflippedOutput));
 
   // A copy of the model that records flips accepts it. Test-time augmentation changes the labels, so
   // switching it on redoes the series made with the same model without it.

@@ -455,8 +455,8 @@ TEST_F(EvaluateModelTest, CasesFromModelSelectValidationCases)
 
 TEST_F(EvaluateModelTest, MirroringKeepsConstantScores)
 {
-  // The constant model predicts 0.72 everywhere, and so do its mirror images: the scores of
-  // ConstantModelScoresAndSkipsBadCases must not move, and the report must say that mirroring was used.
+  // The constant model predicts 0.72 everywhere, and so do its mirror images. The scores of
+  // ConstantModelScoresAndSkipsBadCases must stay the same, and the report must record the mirroring.
   const auto result = evaluateModel("--tta --cases case_a");
   ASSERT_EQ(result.exitStatus, 0) << result.output;
   const nlohmann::json report = readJson(path("report.json"));
