@@ -358,6 +358,9 @@ runBenchmarkCommand(const std::vector<std::string> & arguments)
   const std::string inputPath = commandLine.value("input");
   const Model model = loadModel(modelPath);
   const std::vector<int> levels = parseLevels(commandLine, model.network);
+  // Read once, before the inputs, so that a bad device or --tta fails before a long read.
+  InferenceOptions deviceOptions;
+  readDeviceOptions(commandLine, model, deviceOptions);
   std::vector<BenchmarkInput> inputs = readInputs(inputPath, maxImages);
 
   BenchmarkContext context{ modelPath, model.metadata.name, "", 0, runs, warmup, &inputs };
@@ -366,10 +369,9 @@ runBenchmarkCommand(const std::vector<std::string> & arguments)
   {
     for (const InferenceMode mode : modes)
     {
-      InferenceOptions options;
+      InferenceOptions options = deviceOptions;
       options.level = level;
       options.mode = mode;
-      readDeviceOptions(commandLine, model, options);
       SegmentationEngine engine(model, options);
       if (rows.empty())
       {

@@ -336,7 +336,7 @@ Trainer::train()
       const nlohmann::json saved = nlohmann::json::parse(stream);
       if (saved.at("settings").get<std::string>() != state.at("settings").get<std::string>())
       {
-        // Name the settings that differ, so that a user who changed --epochs or the cases knows which.
+        // The message names the settings that differ, for example max_epochs after a change of --epochs.
         const auto before = nlohmann::json::parse(saved.at("settings").get<std::string>());
         const auto now = nlohmann::json::parse(state.at("settings").get<std::string>());
         std::string differing;

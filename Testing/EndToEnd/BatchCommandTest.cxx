@@ -211,6 +211,30 @@ protected:
     return error == 0 ? child : 0;
   }
 
+  /** Outcome of a batch stopped by a signal: whether a series was staged first, and the wait status. */
+  struct StoppedBatch
+  {
+    bool staged = false;
+    int status = 0;
+  };
+
+  /** Starts a batch, sends `signal` as soon as a series is staged (or after 120 s), and waits for the process. */
+  StoppedBatch
+  stopWhenStaged(const fs::path & output, const fs::path & log, int signal) const
+  {
+    StoppedBatch stopped;
+    const pid_t child = startBatch(output, log);
+    EXPECT_GT(child, 0) << "the batch could not be started";
+    if (child <= 0)
+    {
+      return stopped;
+    }
+    stopped.staged = waitForStagedSeries(output);
+    ::kill(child, signal);
+    ::waitpid(child, &stopped.status, 0);
+    return stopped;
+  }
+
   /** Waits up to 120 s until a series folder appears in the staging folder of `output`. */
   static bool
   waitForStagedSeries(const fs::path & output)
@@ -364,13 +388,8 @@ TEST_F(BatchCommand, RerunAfterKillMatchesCleanRun)
 
   // Start a run, and kill it hard as soon as a series is half-written in the staging folder.
   const fs::path killed = fs::path(m_Folder) / "killed";
-  const pid_t child = startBatch(killed, fs::path(m_Folder) / "killed.log");
-  ASSERT_GT(child, 0);
-  const bool staged = waitForStagedSeries(killed);
-  ::kill(child, SIGKILL);
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  ASSERT_TRUE(staged) << "the batch never started a series";
+  const StoppedBatch stopped = stopWhenStaged(killed, fs::path(m_Folder) / "killed.log", SIGKILL);
+  ASSERT_TRUE(stopped.staged) << "the batch never started a series";
 
   // Whatever exists under a final name is complete.
   for (const auto & entry : fs::recursive_directory_iterator(killed))
@@ -421,18 +440,13 @@ TEST_F(BatchCommand, InterruptLeavesPendingSeries)
 {
   const fs::path output = fs::path(m_Folder) / "interrupted";
   const fs::path log = fs::path(m_Folder) / "interrupted.log";
-  const pid_t child = startBatch(output, log);
-  ASSERT_GT(child, 0);
-  const bool staged = waitForStagedSeries(output);
-  ::kill(child, SIGINT);
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  ASSERT_TRUE(staged) << "the batch never started a series";
+  const StoppedBatch stopped = stopWhenStaged(output, log, SIGINT);
+  ASSERT_TRUE(stopped.staged) << "the batch never started a series";
 
   std::ifstream stream(log);
   const std::string text((std::istreambuf_iterator<char>(stream)), std::istreambuf_iterator<char>());
-  ASSERT_TRUE(WIFEXITED(status)) << text;
-  EXPECT_EQ(WEXITSTATUS(status), 130) << text;
+  ASSERT_TRUE(WIFEXITED(stopped.status)) << text;
+  EXPECT_EQ(WEXITSTATUS(stopped.status), 130) << text;
   EXPECT_NE(text.find("interrupted at"), std::string::npos) << text;
   std::istringstream lines(text);
   for (std::string line; std::getline(lines, line);)
