@@ -488,6 +488,15 @@ TEST_F(SlicerCliModule, UnknownFlagFails)
   expectFailure({ "--pruningLvl", "L2", path("in.nrrd"), path("out.nrrd") }, "--pruningLvl");
 }
 
+TEST_F(SlicerCliModule, RepeatedFlagFails)
+{
+  // Slicer passes each parameter once; a repeated flag comes from a hand-written command line, where the
+  // second value silently winning would hide a mistake.
+  expectFailure({ "--threads", "1", "--threads=2", path("in.nrrd"), path("out.nrrd") }, "--threads is given more than once");
+  expectFailure({ "--testTimeAugmentation", "--testTimeAugmentation", path("in.nrrd"), path("out.nrrd") },
+                "--testTimeAugmentation is given more than once");
+}
+
 TEST_F(SlicerCliModule, InvalidPruningLevelFails)
 {
   expectFailure({ "--pruningLevel", "L5", path("in.nrrd"), path("out.nrrd") }, "L1, L2, L3, L4");

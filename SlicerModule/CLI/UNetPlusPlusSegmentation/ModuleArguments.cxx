@@ -152,7 +152,17 @@ parseModuleArguments(const std::vector<std::string> & arguments)
       parsed.printHelp = true;
       continue;
     }
-    if (name == "testTimeAugmentation")
+    const bool isSwitch = name == "testTimeAugmentation";
+    const auto flag = valueFlags().find(name);
+    if (!isSwitch && flag == valueFlags().end())
+    {
+      throw ArgumentError("unknown option '" + argument + "'");
+    }
+    if (!seen.insert(name).second)
+    {
+      throw ArgumentError("--" + name + " is given more than once");
+    }
+    if (isSwitch)
     {
       if (inlineValue)
       {
@@ -160,16 +170,6 @@ parseModuleArguments(const std::vector<std::string> & arguments)
       }
       parsed.testTimeAugmentation = true;
       continue;
-    }
-
-    const auto flag = valueFlags().find(name);
-    if (flag == valueFlags().end())
-    {
-      throw ArgumentError("unknown option '" + argument + "'");
-    }
-    if (!seen.insert(name).second)
-    {
-      throw ArgumentError("--" + name + " is given more than once");
     }
     if (!inlineValue)
     {
