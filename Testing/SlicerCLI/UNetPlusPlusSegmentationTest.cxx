@@ -490,7 +490,7 @@ TEST_F(SlicerCliModule, UnknownFlagFails)
 
 TEST_F(SlicerCliModule, RepeatedFlagFails)
 {
-  // Slicer passes each parameter once; a repeated flag comes from a hand-written command line, where the
+  // Slicer passes each parameter once. A repeated flag comes from a hand-written command line, where the
   // second value silently winning would hide a mistake.
   expectFailure({ "--threads", "1", "--threads=2", path("in.nrrd"), path("out.nrrd") }, "--threads is given more than once");
   expectFailure({ "--testTimeAugmentation", "--testTimeAugmentation", path("in.nrrd"), path("out.nrrd") },

@@ -152,9 +152,9 @@ parseModuleArguments(const std::vector<std::string> & arguments)
       parsed.printHelp = true;
       continue;
     }
-    const bool isSwitch = name == "testTimeAugmentation";
+    const bool isBooleanFlag = name == "testTimeAugmentation";
     const auto flag = valueFlags().find(name);
-    if (!isSwitch && flag == valueFlags().end())
+    if (!isBooleanFlag && flag == valueFlags().end())
     {
       throw ArgumentError("unknown option '" + argument + "'");
     }
@@ -162,7 +162,7 @@ parseModuleArguments(const std::vector<std::string> & arguments)
     {
       throw ArgumentError("--" + name + " is given more than once");
     }
-    if (isSwitch)
+    if (isBooleanFlag)
     {
       if (inlineValue)
       {
