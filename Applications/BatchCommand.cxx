@@ -32,6 +32,7 @@
 #include <mutex>
 #include <regex>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 namespace unetpp
@@ -50,6 +51,16 @@ requestStop(int)
 {
   g_StopRequested = true;
 }
+
+/** Thrown from the scan's progress callback when an interrupt arrives during the scan. */
+class ScanInterrupted : public std::runtime_error
+{
+public:
+  ScanInterrupted(size_t examined, size_t total)
+    : std::runtime_error("interrupted while scanning, after " + std::to_string(examined) + " of " +
+                         std::to_string(total) + " files")
+  {}
+};
 
 constexpr const char * ResultFileName = "result.json";
 constexpr const char * SegFileName = "segmentation.dcm";
@@ -503,8 +514,17 @@ runBatchCommand(const std::vector<std::string> & arguments)
     }
   }
 
+  // From here on, an interrupt ends the batch with exit status 130 and a message, at whatever step it comes.
+  std::signal(SIGINT, requestStop);
+  std::signal(SIGTERM, requestStop);
+
   // Load the model before the scan: a bad model file fails in a second, not after a long scan.
   Model model = loadModel(settings.modelPath);
+  if (g_StopRequested)
+  {
+    std::cerr << "unetpp batch: interrupted while loading the model; nothing was scanned or segmented\n";
+    return 130;
+  }
   settings.inference = inferenceOptionsFrom(commandLine, model);
   std::vector<std::string> modalities = model.metadata.modalities;
   if (const auto chosen = commandLine.optionalValue("modality"))
@@ -530,14 +550,30 @@ runBatchCommand(const std::vector<std::string> & arguments)
   // GDCM warns twice per file about private tags missing from its dictionary, which is no fault of the image.
   gdcm::Trace::WarningOff();
 #endif
-  std::signal(SIGINT, requestStop);
-  std::signal(SIGTERM, requestStop);
 
   const bool interactive = standardErrorIsTerminal();
   ProgressBar scanBar(std::cerr, "scanning " + inputFolder.string(), interactive);
-  const DicomScanResult scan = scanDicomFolder(inputFolder.string(), [&](size_t examined, size_t total) {
-    scanBar.update(total == 0 ? 1.0 : static_cast<double>(examined) / static_cast<double>(total));
-  });
+  DicomScanResult scan;
+  try
+  {
+    // An archive of hundreds of thousands of files takes minutes to scan, so an interrupt ends the scan
+    // at the next file.
+    scan = scanDicomFolder(inputFolder.string(), [&](size_t examined, size_t total) {
+      if (g_StopRequested)
+      {
+        throw ScanInterrupted(examined, total);
+      }
+      scanBar.update(total == 0 ? 1.0 : static_cast<double>(examined) / static_cast<double>(total));
+    });
+  }
+  catch (const ScanInterrupted & interrupted)
+  {
+    scanBar.stop("interrupted");
+    log.write(std::string("batch ended: ") + interrupted.what() + "; nothing was segmented");
+    std::cerr << "unetpp batch: " << interrupted.what()
+              << "; nothing was segmented and no manifest was written. Run the same command again to start over\n";
+    return 130;
+  }
   scanBar.finish();
   log.write("scan: " + std::to_string(scan.filesExamined) + " files, " + std::to_string(scan.series.size()) +
             " series, " + std::to_string(scan.skippedFiles.size()) + " files outside any series");

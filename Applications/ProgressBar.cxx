@@ -82,8 +82,9 @@ ProgressBar::update(double fraction, const std::string & status)
   if (tenth > m_LastTenth)
   {
     m_LastTenth = tenth;
-    m_Stream << m_Label << ": " << tenth * 10 << "% after " << formatDuration(elapsed) << ", " << formatDuration(left)
-             << " left" << (status.empty() ? "" : ", " + status) << '\n'
+    // The first line comes after one step, too early for an estimate of the time left.
+    m_Stream << m_Label << ": " << tenth * 10 << "% after " << formatDuration(elapsed)
+             << (tenth == 0 ? "" : ", " + formatDuration(left) + " left") << (status.empty() ? "" : ", " + status) << '\n'
              << std::flush;
   }
 }

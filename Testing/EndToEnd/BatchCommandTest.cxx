@@ -185,14 +185,14 @@ protected:
   }
 
   /**
-   * Starts `unetpp batch` on the crop series without waiting for it, with standard output and error in `log`.
-   * Returns the process id, or 0 when the process could not be started.
+   * Starts `unetpp batch` on the crop series of `input` without waiting for it, with standard output and
+   * error in `log`. Returns the process id, or 0 when the process could not be started.
    */
-  pid_t
-  startBatch(const fs::path & output, const fs::path & log) const
+  static pid_t
+  startBatch(const fs::path & input, const fs::path & output, const fs::path & log)
   {
     const std::string executable = UNETPP_EXECUTABLE;
-    const std::vector<std::string> arguments{ executable, "batch", "--input", m_Input.string(), "--output",
+    const std::vector<std::string> arguments{ executable, "batch", "--input", input.string(), "--output",
                                               output.string(), "--description", "HippoCrop", "--threads", "2",
                                               "--no-preview" };
     std::vector<char *> argv;
@@ -223,7 +223,7 @@ protected:
   stopWhenStaged(const fs::path & output, const fs::path & log, int signal) const
   {
     StoppedBatch stopped;
-    const pid_t child = startBatch(output, log);
+    const pid_t child = startBatch(m_Input, output, log);
     EXPECT_GT(child, 0) << "the batch could not be started";
     if (child <= 0)
     {
@@ -464,6 +464,45 @@ TEST_F(BatchCommand, InterruptLeavesPendingSeries)
   EXPECT_GE(pending, 1U);
   std::error_code ignored;
   EXPECT_TRUE(fs::is_empty(output / ".partial", ignored) || !fs::exists(output / ".partial")) << "staged files remain";
+}
+
+TEST_F(BatchCommand, InterruptStopsScan)
+{
+  // 40,000 links to one slice cost no disk space and take a few seconds to scan (about 10,000 files per
+  // second on a 2-core machine), so the scan is still running when the interrupt comes.
+  const fs::path input = fs::path(m_Folder) / "large-archive";
+  fs::create_directories(input);
+  const fs::path slice = fs::directory_iterator(m_Input / "export" / "mr" / "Study1" / "13_HCropVolume")->path();
+  constexpr size_t FileCount = 40000;
+  for (size_t index = 0; index < FileCount; ++index)
+  {
+    fs::create_hard_link(slice, input / ("IM" + std::to_string(index)));
+  }
+  const fs::path output = fs::path(m_Folder) / "scan-interrupted";
+  const fs::path log = fs::path(m_Folder) / "scan-interrupted.log";
+  const pid_t child = startBatch(input, output, log);
+  ASSERT_GT(child, 0) << "the batch could not be started";
+
+  // The first progress line of the scan appears at 10 % of the files.
+  const auto readLog = [&] {
+    std::ifstream stream(log);
+    return std::string((std::istreambuf_iterator<char>(stream)), std::istreambuf_iterator<char>());
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (readLog().find("scanning") == std::string::npos && std::chrono::steady_clock::now() < deadline)
+  {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ::kill(child, SIGINT);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+
+  const std::string text = readLog();
+  ASSERT_TRUE(WIFEXITED(status)) << text;
+  EXPECT_EQ(WEXITSTATUS(status), 130) << text;
+  EXPECT_NE(text.find("interrupted while scanning, after"), std::string::npos) << text;
+  EXPECT_NE(text.find("of " + std::to_string(FileCount) + " files"), std::string::npos) << text;
+  EXPECT_FALSE(fs::exists(output / "manifest.jsonl")) << "a manifest of an unfinished scan was written";
 }
 
 TEST_F(BatchCommand, ShardsTogetherEqualOneRun)
