@@ -8,14 +8,17 @@
 #   schedule of the bundled nuclei model: learning rate 1e-3 falling along a cosine to 1e-5 over 90
 #   epochs, patience 30. NETWORK-cosine-zscore-sSEED also normalises each image to zero mean and unit
 #   variance instead of scaling by 1/255. Neither is part of the comparison, which keeps the paper's recipe.
+#   The network unetpp-ds-half is UNet++ with deep supervision at half the paper's widths (16-32-64-128-256),
+#   for example unetpp-ds-half-cosine-s2; it is not part of the comparison either.
 # Environment:
 #   UNETPP        the unetpp command (default: build/release/Applications/unetpp)
 #   NUCLEI_DATA   the nuclei96 folder (default: ../shared/data/nuclei96)
 #   RESULTS_DIR   where models and logs go (default: results/nuclei)
 #   THREADS       CPU threads per run (default: 0, every core)
+#   EPOCHS        length of the cosine schedule in epochs (default: 90)
 #
 # Every run checkpoints after each epoch and resumes when started again; a finished run is not redone.
-# All four networks use the UNet++ paper's filter widths divided by 4. Documentation/results.md gives
+# All four networks of the comparison use the UNet++ paper's filter widths divided by 4. Documentation/results.md gives
 # the training time of each run.
 set -eu
 
@@ -23,6 +26,7 @@ UNETPP=${UNETPP:-build/release/Applications/unetpp}
 NUCLEI_DATA=${NUCLEI_DATA:-../shared/data/nuclei96}
 RESULTS_DIR=${RESULTS_DIR:-results/nuclei}
 THREADS=${THREADS:-0}
+EPOCHS=${EPOCHS:-90}
 
 if [ ! -d "$NUCLEI_DATA/images" ]; then
   echo "train-nuclei-comparison: $NUCLEI_DATA/images not found; set NUCLEI_DATA to the nuclei96 folder" >&2
@@ -52,7 +56,7 @@ main() {
     case $network in
       *-cosine)
         network=${network%-cosine}
-        schedule="--learning-rate 0.001 --learning-rate-schedule cosine --epochs 90 --patience 30"
+        schedule="--learning-rate 0.001 --learning-rate-schedule cosine --epochs $EPOCHS --patience 30"
         ;;
     esac
     case $network in
@@ -60,6 +64,7 @@ main() {
       wide-unet) settings="--architecture unet --filters 9,18,35,70,140" ;;
       unetpp) settings="--architecture unetplusplus --filters 8,16,32,64,128 --no-deep-supervision" ;;
       unetpp-ds) settings="--architecture unetplusplus --filters 8,16,32,64,128" ;;
+      unetpp-ds-half) settings="--architecture unetplusplus --filters 16,32,64,128,256" ;;
       *) echo "train-nuclei-comparison: unknown network '$network' in run '$run'" >&2; exit 1 ;;
     esac
     model="$RESULTS_DIR/$run.unetpp"
