@@ -10,7 +10,8 @@ Writes five files:
 - comparison.csv has one row per nuclei96 model. It gives the network, seed and parameter count, the
   paper-style mean IoU, foreground IoU and Dice on the held-out 20 %, the epochs and the training time.
 - longer-training.csv scores the runs with the longer cosine schedule (NETWORK-cosine[-zscore]-sSEED)
-  at L4 in fast and accurate mode, each without and with test-time augmentation (--tta).
+  at L4 in fast and accurate mode, each without and with test-time augmentation (--tta). Rows of runs
+  whose model is not in --models are kept from the existing file.
 - pruning-nuclei.csv scores the bundled nuclei model at L1-L4 fast and L4 accurate. It gives the
   accuracy and the median inference time per image on this CPU.
 - pruning-hippocampus.csv does the same for the bundled hippocampus model, with Dice over its 46
@@ -41,6 +42,8 @@ NETWORK_NAMES = {
     "wide-unet": "Wide U-Net",
     "unetpp": "UNet++ without deep supervision",
     "unetpp-ds": "UNet++ with deep supervision",
+    # Not part of the comparison: trained only with the longer schedule.
+    "unetpp-ds-half": "UNet++ with deep supervision, half the paper's widths",
 }
 # The UNet++ paper's Table 3, cell nuclei, IoU in percent.
 PAPER_IOU = {"unet": 90.77, "wide-unet": 90.92, "unetpp": 92.63, "unetpp-ds": 92.52}
@@ -147,7 +150,7 @@ def measure_longer(models, output, required):
         network = run_name.split("-cosine")[0]
         training = model_training(path)["training"]
         # A network without deep supervision has one head, so its two modes give the same labels.
-        modes = ("fast", "accurate") if network.endswith("-ds") else ("fast",)
+        modes = ("fast", "accurate") if network.startswith("unetpp-ds") else ("fast",)
         for mode in modes:
             for tta in (False, True):
                 scores = accuracy(evaluate(path, nuclei, 4, mode, tta))
@@ -167,7 +170,15 @@ def measure_longer(models, output, required):
             sys.exit("measure-results: " + message)
         print("measure-results: " + message + "; longer-training.csv is left as it is", flush=True)
         return rows
-    write_csv(output / "longer-training.csv", rows)
+    # Rows of runs whose model is not in --models stay as they were, so that a run trained later can be
+    # added without training the earlier ones again.
+    path = output / "longer-training.csv"
+    measured = {row["run"] for row in rows}
+    if path.exists():
+        with path.open(newline="") as stream:
+            kept = [row for row in csv.DictReader(stream) if row["run"] not in measured]
+        rows = kept + rows
+    write_csv(path, rows)
     return rows
 
 
