@@ -176,8 +176,8 @@ def measure_longer(models, output, required):
     measured = {row["run"] for row in rows}
     if path.exists():
         with path.open(newline="") as stream:
-            kept = [row for row in csv.DictReader(stream) if row["run"] not in measured]
-        rows = kept + rows
+            earlier_rows = [row for row in csv.DictReader(stream) if row["run"] not in measured]
+        rows = earlier_rows + rows
     write_csv(path, rows)
     return rows
 
