@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <csignal>
 #include <ctime>
 #include <filesystem>
@@ -34,6 +35,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 namespace unetpp
 {
@@ -227,6 +229,8 @@ recordFor(const DicomSeries & series)
 struct BatchSettings
 {
   std::string modelPath;
+  /// Hash of the model file's bytes: a retrained model often has the same name and file size as the one before it.
+  std::string modelHash;
   InferenceOptions inference;
   std::string labelmapName = "labelmap.nii.gz";
   bool writeSeg = true;
@@ -273,13 +277,44 @@ nlohmann::json
 outputSettings(const BatchSettings & settings, const ModelMetadata & metadata)
 {
   return { { "model_name", metadata.name },
-           { "model_file_size", fs::file_size(settings.modelPath) },
+           { "model_hash", settings.modelHash },
            { "level", settings.inference.level },
            { "mode", toString(settings.inference.mode) },
            { "tta", settings.inference.mirroring },
            { "labelmap", settings.labelmapName },
            { "seg", settings.writeSeg },
            { "preview", settings.writePreview } };
+}
+
+/**
+ * Returns the 64-bit FNV-1a hash of a file's bytes as "fnv1a64:" and 16 hexadecimal digits. A CRC-32 of the
+ * whole file would not do: a model file ends with the CRC-32 of its content, and the CRC-32 of data followed
+ * by its own CRC is the same for every file of one length.
+ */
+std::string
+fileHash(const std::string & path)
+{
+  std::ifstream stream(path, std::ios::binary);
+  constexpr uint64_t OffsetBasis = 14695981039346656037ULL;
+  constexpr uint64_t Prime = 1099511628211ULL;
+  uint64_t hash = OffsetBasis;
+  std::vector<char> buffer(1 << 20);
+  while (stream)
+  {
+    stream.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    const auto count = static_cast<size_t>(stream.gcount());
+    for (size_t index = 0; index < count; ++index)
+    {
+      hash = (hash ^ static_cast<unsigned char>(buffer[index])) * Prime;
+    }
+  }
+  if (stream.bad())
+  {
+    throw std::runtime_error("failed to read the model file " + path + " while computing its hash");
+  }
+  std::ostringstream text;
+  text << "fnv1a64:" << std::hex << std::setw(16) << std::setfill('0') << hash;
+  return text.str();
 }
 
 /** Segments one series into a staging folder and moves the folder into place when every file is complete. */
@@ -520,6 +555,7 @@ runBatchCommand(const std::vector<std::string> & arguments)
 
   // Load the model before the scan: a bad model file fails in a second, not after a long scan.
   Model model = loadModel(settings.modelPath);
+  settings.modelHash = fileHash(settings.modelPath);
   if (g_StopRequested)
   {
     std::cerr << "unetpp batch: interrupted while loading the model; nothing was scanned or segmented\n";

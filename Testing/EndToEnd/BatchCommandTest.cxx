@@ -8,6 +8,8 @@
 
 #include "unetpp/ModelFile.h"
 
+#include <torch/torch.h>
+
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
 
@@ -634,6 +636,36 @@ TEST_F(BatchCommand, ChangedLevelRedoesSeries)
     }
   }
   EXPECT_GT(done, 0U);
+}
+
+TEST_F(BatchCommand, RetrainedModelRedoesSeries)
+{
+  // A retrained model keeps the name and the file size of the one before it, and only its weights differ.
+  unetpp::Model model = unetpp::loadModel(UNETPP_BUNDLED_MODEL);
+  const std::string original = (fs::path(m_Folder) / "original.unetpp").string();
+  unetpp::saveModel(original, model.metadata, model.network);
+  {
+    torch::NoGradGuard noGradient;
+    model.network->parameters().front().add_(0.01);
+  }
+  const std::string retrained = (fs::path(m_Folder) / "retrained.unetpp").string();
+  unetpp::saveModel(retrained, model.metadata, model.network);
+  ASSERT_EQ(fs::file_size(retrained), fs::file_size(original));
+
+  const fs::path output = fs::path(m_Folder) / "output";
+  ASSERT_EQ(runBatch(output, "--no-seg --no-preview --model " + quoted(original)).exitStatus, 0);
+  const auto rerun = runBatch(output, "--no-seg --no-preview --model " + quoted(retrained));
+  ASSERT_EQ(rerun.exitStatus, 0) << rerun.output;
+  size_t done = 0;
+  for (const auto & row : readJsonLines(output / "manifest.jsonl"))
+  {
+    if (row.at("kind") == "series" && row.at("status") == "done")
+    {
+      ++done;
+      EXPECT_EQ(row.at("reason"), "") << "a result of the other model was reused: " << row.dump();
+    }
+  }
+  EXPECT_EQ(done, CropSeries);
 }
 
 TEST_F(BatchCommand, OutputInsideInputIsRejected)
