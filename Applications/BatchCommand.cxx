@@ -58,10 +58,7 @@ requestStop(int)
 class ScanInterrupted : public std::runtime_error
 {
 public:
-  ScanInterrupted(size_t examined, size_t total)
-    : std::runtime_error("interrupted while scanning, after " + std::to_string(examined) + " of " +
-                         std::to_string(total) + " files")
-  {}
+  using std::runtime_error::runtime_error;
 };
 
 constexpr const char * ResultFileName = "result.json";
@@ -594,13 +591,22 @@ runBatchCommand(const std::vector<std::string> & arguments)
   {
     // An archive of hundreds of thousands of files takes minutes to scan, so an interrupt ends the scan
     // at the next file.
-    scan = scanDicomFolder(inputFolder.string(), [&](size_t examined, size_t total) {
+    const auto examining = [&](size_t examined, size_t total) {
       if (g_StopRequested)
       {
-        throw ScanInterrupted(examined, total);
+        throw ScanInterrupted("interrupted while scanning, after " + std::to_string(examined) + " of " +
+                              std::to_string(total) + " files");
       }
       scanBar.update(total == 0 ? 1.0 : static_cast<double>(examined) / static_cast<double>(total));
-    });
+    };
+    const auto listing = [](size_t found) {
+      if (g_StopRequested)
+      {
+        throw ScanInterrupted("interrupted while listing the input folder tree, after " + std::to_string(found) +
+                              " files found");
+      }
+    };
+    scan = scanDicomFolder(inputFolder.string(), examining, listing);
   }
   catch (const ScanInterrupted & interrupted)
   {
@@ -680,9 +686,15 @@ runBatchCommand(const std::vector<std::string> & arguments)
   writeManifest(manifestBase, records, files);
   if (scan.series.empty())
   {
-    log.write("no DICOM series found");
-    std::cerr << "unetpp batch: no DICOM files found under " << inputFolder.string() << " (" << scan.filesExamined
-              << " files examined); the manifest lists them with the reasons\n";
+    if (scan.filesExamined == 0)
+    {
+      log.write("batch ended: no files found");
+      std::cerr << "unetpp batch: no files found under " << inputFolder.string() << "\n";
+      return 1;
+    }
+    log.write("batch ended: no DICOM series found in " + std::to_string(scan.filesExamined) + " files");
+    std::cerr << "unetpp batch: no DICOM series found under " << inputFolder.string() << " (" << scan.filesExamined
+              << " files examined); the manifest lists each file with the reason it was skipped\n";
     return 1;
   }
   std::cout << "found " << scan.series.size() << " series in " << scan.filesExamined << " files; this shard processes "

@@ -178,10 +178,16 @@ private:
 /**
  * Adds the regular files under `folder` to `files`, recursively. Symbolic links to files are followed. Symbolic links
  * to folders are not, so that a link cycle cannot make the walk endless. Entries that cannot be read go to `skipped`.
+ * `listing`, when set, is called as each folder is entered, with the number of files found so far.
  */
 void
-collectFiles(const fs::path & folder, std::vector<fs::path> & files, std::vector<SkippedFile> & skipped)
+collectFiles(const fs::path & folder, std::vector<fs::path> & files, std::vector<SkippedFile> & skipped,
+             const std::function<void(size_t)> & listing)
 {
+  if (listing)
+  {
+    listing(files.size());
+  }
   std::error_code error;
   fs::directory_iterator entries(folder, error);
   if (error)
@@ -212,7 +218,7 @@ collectFiles(const fs::path & folder, std::vector<fs::path> & files, std::vector
     }
     else if (fs::is_directory(linkStatus))
     {
-      collectFiles(child, files, skipped);
+      collectFiles(child, files, skipped, listing);
     }
     else if (fs::is_directory(targetStatus))
     {
@@ -1001,7 +1007,8 @@ applyGeometry(VectorVolume * image, const DicomSeries & series)
 } // namespace
 
 DicomScanResult
-scanDicomFolder(const std::string & folder, const std::function<void(size_t, size_t)> & progress)
+scanDicomFolder(const std::string & folder, const std::function<void(size_t, size_t)> & progress,
+                const std::function<void(size_t)> & listing)
 {
   std::error_code error;
   if (!fs::is_directory(folder, error))
@@ -1016,7 +1023,7 @@ scanDicomFolder(const std::string & folder, const std::function<void(size_t, siz
 
   DicomScanResult result;
   std::vector<fs::path> files;
-  collectFiles(folder, files, result.skippedFiles);
+  collectFiles(folder, files, result.skippedFiles, listing);
 
   std::vector<ExaminedFile> examined;
   examined.reserve(files.size());

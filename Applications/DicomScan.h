@@ -96,11 +96,14 @@ struct DicomScanResult
 /**
  * Scans a folder tree for DICOM files, recognised by their content (preamble and "DICM", or a dataset
  * that parses) and not by extension, and groups them by study and series. Files that are not DICOM or
- * cannot be read are listed in skippedFiles with the reason. `progress` is called with the number of
- * files examined and the total. Throws std::invalid_argument when `folder` is not a readable folder.
+ * cannot be read are listed in skippedFiles with the reason. While the tree is walked, `listing` is called
+ * once per folder with the number of files found so far. Then `progress` is called after each file is
+ * examined, with the number examined and the total. An exception thrown by either ends the scan.
+ * Throws std::invalid_argument when `folder` is not a readable folder.
  */
 DicomScanResult scanDicomFolder(const std::string & folder,
-                                const std::function<void(size_t examined, size_t total)> & progress = {});
+                                const std::function<void(size_t examined, size_t total)> & progress = {},
+                                const std::function<void(size_t filesFound)> & listing = {});
 
 /**
  * Reads a segmentable series as one volume with the geometry of its sorted slices; compressed transfer

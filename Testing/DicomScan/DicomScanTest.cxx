@@ -30,6 +30,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <vector>
 
 namespace fs = std::filesystem;
 
@@ -369,6 +370,33 @@ countFiles(const fs::path & folder)
 }
 
 } // namespace
+
+TEST(DicomScan, ListingCallbackEndsScan)
+{
+  // The root, a and a/b: three folders, each reported once to the listing callback, and two files.
+  const fs::path root = fs::temp_directory_path() / ("unetpp-dicom-listing-" + std::to_string(::getpid()));
+  fs::create_directories(root / "a" / "b");
+  std::ofstream(root / "top.txt") << "not DICOM\n";
+  std::ofstream(root / "a" / "b" / "inner.txt") << "not DICOM\n";
+
+  std::vector<size_t> found;
+  size_t examinedCalls = 0;
+  const auto result = unetpp::scanDicomFolder(
+    root.string(), [&](size_t, size_t) { ++examinedCalls; }, [&](size_t files) { found.push_back(files); });
+  EXPECT_EQ(found.size(), 3U);
+  EXPECT_EQ(result.filesExamined, 2U);
+  EXPECT_EQ(examinedCalls, 2U);
+
+  // An exception from the listing callback ends the scan before any file is examined.
+  struct Stop
+  {};
+  examinedCalls = 0;
+  EXPECT_THROW(unetpp::scanDicomFolder(
+                 root.string(), [&](size_t, size_t) { ++examinedCalls; }, [](size_t) { throw Stop{}; }),
+               Stop);
+  EXPECT_EQ(examinedCalls, 0U);
+  fs::remove_all(root);
+}
 
 TEST(DicomScan, MissingFolderIsRejected)
 {
