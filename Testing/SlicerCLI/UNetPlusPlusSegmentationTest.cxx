@@ -497,6 +497,30 @@ TEST_F(SlicerCliModule, RepeatedFlagFails)
                 "--testTimeAugmentation is given more than once");
 }
 
+TEST_F(SlicerCliModule, ThreadsAboveLimitFails)
+{
+  // 128 threads is the inference engine's limit, so 129 is rejected before anything is read.
+  expectFailure({ "--threads", "129", path("in.nrrd"), path("out.nrrd") }, "from 0 (every core) to 128");
+  expectFailure({ "--threads", "99999999999999", path("in.nrrd"), path("out.nrrd") }, "from 0 (every core) to 128");
+}
+
+TEST_F(SlicerCliModule, SharedPathsFail)
+{
+  // Each pair would make one file overwrite another: the input, or an output written just before.
+  const std::string input = path("small.nrrd");
+  writeImage(makeSmallVolume().GetPointer(), input);
+  const auto sizeBefore = fs::file_size(input);
+  expectFailure({ "--modelFile", UNETPP_BUNDLED_MODEL, input, input }, "the input volume and the output labelmap");
+  EXPECT_EQ(fs::file_size(input), sizeBefore) << "the input volume was overwritten";
+
+  const std::string labelmap = path("labelmap.nrrd");
+  expectFailure({ "--probabilityVolume", labelmap, input, labelmap }, "the output labelmap and --probabilityVolume");
+  // The same file through another spelling of its path.
+  expectFailure({ "--returnparameterfile", path("sub/../labelmap.nrrd"), input, labelmap },
+                "the output labelmap and --returnparameterfile");
+  EXPECT_FALSE(fs::exists(labelmap));
+}
+
 TEST_F(SlicerCliModule, InvalidPruningLevelFails)
 {
   expectFailure({ "--pruningLevel", "L5", path("in.nrrd"), path("out.nrrd") }, "L1, L2, L3, L4");

@@ -1,10 +1,12 @@
 #include "ModuleArguments.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <optional>
 #include <set>
+#include <utility>
 
 namespace unetpp::slicer
 {
@@ -59,9 +61,10 @@ parseThreads(const std::string & value)
   {
     parsed = 0;
   }
-  if (parsed != value.size() || threads < 0)
+  if (parsed != value.size() || threads < 0 || threads > MaximumThreads)
   {
-    throw ArgumentError("invalid value '" + value + "' for --threads: expected a whole number, 0 for every core");
+    throw ArgumentError("invalid value '" + value + "' for --threads: expected a whole number from 0 (every core) to " +
+                        std::to_string(MaximumThreads));
   }
   return threads;
 }
@@ -114,6 +117,34 @@ assignIndexParameters(ModuleArguments & arguments, const std::vector<std::string
   }
   arguments.inputVolume = positional[0];
   arguments.outputLabelmap = positional[1];
+}
+
+/** Rejects two paths that name the same file, because the later write would replace the earlier file or the input. */
+void
+rejectSharedPaths(const ModuleArguments & arguments)
+{
+  const std::vector<std::pair<std::string, std::string>> paths{ { "the input volume", arguments.inputVolume },
+                                                                 { "the output labelmap", arguments.outputLabelmap },
+                                                                 { "--probabilityVolume", arguments.probabilityVolume },
+                                                                 { "--returnparameterfile", arguments.returnParameterFile } };
+  for (std::size_t first = 0; first < paths.size(); ++first)
+  {
+    for (std::size_t second = first + 1; second < paths.size(); ++second)
+    {
+      if (paths[first].second.empty() || paths[second].second.empty())
+      {
+        continue;
+      }
+      std::error_code ignored;
+      const auto firstPath = std::filesystem::weakly_canonical(std::filesystem::absolute(paths[first].second), ignored);
+      const auto secondPath = std::filesystem::weakly_canonical(std::filesystem::absolute(paths[second].second), ignored);
+      if (firstPath == secondPath)
+      {
+        throw ArgumentError(paths[first].first + " and " + paths[second].first + " are the same file, " +
+                            paths[second].second + ": give each its own path");
+      }
+    }
+  }
 }
 
 } // namespace
@@ -185,6 +216,7 @@ parseModuleArguments(const std::vector<std::string> & arguments)
   if (!parsed.printXml && !parsed.printHelp)
   {
     assignIndexParameters(parsed, positional);
+    rejectSharedPaths(parsed);
   }
   return parsed;
 }
@@ -203,8 +235,11 @@ moduleUsage(const std::string & program)
          "  --pruningLevel L1..L4      sub-network that ends at deep supervision head k (default L4)\n"
          "  --inferenceMode MODE       accurate (mean of heads 1..k) or fast (head k alone); default accurate\n"
          "  --device DEVICE            auto, cpu or cuda (default auto: CUDA when available)\n"
-         "  --threads N                CPU threads for inference, 0 for every core (default 0)\n"
-         "  --testTimeAugmentation     average the predictions of each slice and its mirror images (4 times slower)\n"
+         "  --threads N                CPU threads for inference, 0 for every core, at most " +
+         std::to_string(MaximumThreads) +
+         " (default 0)\n"
+         "  --testTimeAugmentation     average the predictions of each slice and its mirror images (4 times slower);\n"
+         "                             only for models trained on mirrored images, which the bundled model is not\n"
          "  --probabilityVolume FILE   also write the per-class probabilities as a vector volume\n"
          "  --returnparameterfile FILE write the volume of each label in mL to FILE (name = value lines)\n"
          "  --xml                      print the SlicerExecutionModel description and exit\n"

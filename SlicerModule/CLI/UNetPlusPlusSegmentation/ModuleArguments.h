@@ -7,6 +7,9 @@
 namespace unetpp::slicer
 {
 
+/** Largest --threads value; the description's maximum and the inference engine's limit are the same. */
+constexpr int MaximumThreads = 128;
+
 /** Parameter values of the module, named as in UNetPlusPlusSegmentation.xml. */
 struct ModuleArguments
 {
@@ -40,7 +43,7 @@ public:
  * "--name value" or "--name=value", then the index parameters in index order (input volume, output labelmap).
  * "--" ends the flags. Slicer's own flags --returnparameterfile and --processinformationaddress are accepted,
  * the second one is ignored. With --xml or --help, the index parameters may be absent.
- * Throws ArgumentError.
+ * Throws ArgumentError, also when two of the input and output paths name the same file.
  */
 ModuleArguments
 parseModuleArguments(const std::vector<std::string> & arguments);

@@ -26,6 +26,9 @@ namespace
 namespace fs = std::filesystem;
 using namespace unetpp::slicer;
 
+static_assert(unetpp::slicer::MaximumThreads == unetpp::MaximumThreads,
+              "the module's --threads limit must match the inference engine's");
+
 using InputImageType = itk::Image<float, 3>;
 using ProbabilityImageType = itk::VectorImage<float, 3>;
 using FilterType = itk::UNetPlusPlusImageFilter<InputImageType, LabelmapType, ProbabilityImageType>;
