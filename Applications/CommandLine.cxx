@@ -59,6 +59,11 @@ CommandLine::parse(const std::vector<std::string> & arguments)
       name = name.substr(0, equals);
     }
     const Option & option = declared(name);
+    if (m_Values.count(name) > 0)
+    {
+      // The later value would silently win, which hides a mistake in a long or generated command line.
+      throw UsageError("option --" + name + " is given more than once");
+    }
     if (option.valueName.empty())
     {
       if (inlineValue)

@@ -378,4 +378,17 @@ TEST_F(SegmentCommand, UnknownOptionIsAUsageError)
   EXPECT_NE(result.output.find("unknown option --colour"), std::string::npos) << result.output;
 }
 
+TEST_F(SegmentCommand, RepeatedOptionIsAUsageError)
+{
+  // Every command shares one parser, so segment and batch reject a repeat alike, for options and for flags.
+  const auto repeatedValue = runUnetpp("segment --input x --output y --level 2 --level=3");
+  EXPECT_EQ(repeatedValue.exitStatus, 2);
+  EXPECT_NE(repeatedValue.output.find("option --level is given more than once"), std::string::npos)
+    << repeatedValue.output;
+  const auto repeatedFlag = runUnetpp("batch --input x --output y --force --force");
+  EXPECT_EQ(repeatedFlag.exitStatus, 2);
+  EXPECT_NE(repeatedFlag.output.find("option --force is given more than once"), std::string::npos)
+    << repeatedFlag.output;
+}
+
 } // namespace
