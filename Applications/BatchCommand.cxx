@@ -507,6 +507,10 @@ runBatchCommand(const std::vector<std::string> & arguments)
   {
     throw UsageError("--input " + inputFolder.string() + " is not a folder; give the folder that contains the DICOM files");
   }
+  if (fs::exists(outputFolder) && !fs::is_directory(outputFolder))
+  {
+    throw UsageError("--output " + outputFolder.string() + " is a file, not a folder; give a new or existing folder");
+  }
   {
     const fs::path input = fs::weakly_canonical(fs::absolute(inputFolder));
     const fs::path output = fs::weakly_canonical(fs::absolute(outputFolder));
@@ -697,8 +701,8 @@ runBatchCommand(const std::vector<std::string> & arguments)
               << " files examined); the manifest lists each file with the reason it was skipped\n";
     return 1;
   }
-  std::cout << "found " << scan.series.size() << " series in " << scan.filesExamined << " files; this shard processes "
-            << queue.size() << " series\n";
+  std::cout << "found " << scan.series.size() << " series in " << scan.filesExamined << " files; "
+            << (shard.count == 1 ? "this run processes " : "this shard processes ") << queue.size() << " series\n";
   log.write(std::to_string(queue.size()) + " series to process");
 
   // Workers share the intra-op threads; each has its own engine (the network is not shared between threads).
@@ -808,7 +812,7 @@ runBatchCommand(const std::vector<std::string> & arguments)
     pending += record.status == "pending" ? 1 : 0;
   }
   std::ostringstream summary;
-  summary << done << " done, " << skipped << " skipped, " << failures << " failed, " << pending << " not finished; "
+  summary << done << " done, " << skipped << " skipped, " << failures << " failed, " << pending << " pending; "
           << files.size() << " files outside any series; peak memory " << std::fixed << std::setprecision(0)
           << peak.mebibytes << " MiB";
   std::cout << summary.str() << "\nmanifest: " << manifestBase << ".csv and " << manifestBase << ".jsonl\n";

@@ -676,6 +676,15 @@ TEST_F(BatchCommand, OutputInsideInputIsRejected)
   EXPECT_FALSE(fs::exists(m_Input / "results"));
 }
 
+TEST_F(BatchCommand, OutputThatIsFileIsRejected)
+{
+  const fs::path output = fs::path(m_Folder) / "output.txt";
+  std::ofstream(output) << "not a folder\n";
+  const auto result = runBatch(output);
+  EXPECT_EQ(result.exitStatus, 2) << result.output;
+  EXPECT_NE(result.output.find("is a file, not a folder"), std::string::npos) << result.output;
+}
+
 TEST_F(BatchCommand, BadShardIsAUsageError)
 {
   const auto result = runBatch(fs::path(m_Folder) / "output", "--shard 4/3");
