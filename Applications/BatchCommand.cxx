@@ -54,7 +54,7 @@ requestStop(int)
   g_StopRequested = true;
 }
 
-/** Thrown from the scan's progress callback when an interrupt arrives during the scan. */
+/** Thrown from the scan's callbacks when an interrupt arrives while the input folder is scanned. */
 class ScanInterrupted : public std::runtime_error
 {
 public:
@@ -594,7 +594,7 @@ runBatchCommand(const std::vector<std::string> & arguments)
   try
   {
     // An archive of hundreds of thousands of files takes minutes to scan, so an interrupt ends the scan
-    // at the next file.
+    // at the next folder while the tree is walked, or at the next file while the files are examined.
     const auto examining = [&](size_t examined, size_t total) {
       if (g_StopRequested)
       {
