@@ -510,14 +510,22 @@ TEST_F(SlicerCliModule, SharedPathsFail)
   const std::string input = path("small.nrrd");
   writeImage(makeSmallVolume().GetPointer(), input);
   const auto sizeBefore = fs::file_size(input);
-  expectFailure({ "--modelFile", UNETPP_BUNDLED_MODEL, input, input }, "the input volume and the output labelmap");
+  expectFailure({ "--modelFile", UNETPP_BUNDLED_MODEL, input, input }, "are the same file");
+  // A hard link is another name of the input file.
+  const std::string hardLink = path("hard-link.nrrd");
+  fs::create_hard_link(input, hardLink);
+  expectFailure({ "--modelFile", UNETPP_BUNDLED_MODEL, input, hardLink },
+                "the input volume (" + input + ") and the output labelmap (" + hardLink + ")");
   EXPECT_EQ(fs::file_size(input), sizeBefore) << "the input volume was overwritten";
 
   const std::string labelmap = path("labelmap.nrrd");
-  expectFailure({ "--probabilityVolume", labelmap, input, labelmap }, "the output labelmap and --probabilityVolume");
-  // The same file through another spelling of its path.
-  expectFailure({ "--returnparameterfile", path("sub/../labelmap.nrrd"), input, labelmap },
-                "the output labelmap and --returnparameterfile");
+  expectFailure({ "--probabilityVolume", labelmap, input, labelmap },
+                "--probabilityVolume (" + labelmap + ") are the same file");
+  // The same file through another spelling of its path, and through a link whose target does not exist yet.
+  expectFailure({ "--returnparameterfile", path("sub/../labelmap.nrrd"), input, labelmap }, "are the same file");
+  const std::string danglingLink = path("dangling-link.nrrd");
+  fs::create_symlink(labelmap, danglingLink);
+  expectFailure({ "--probabilityVolume", labelmap, input, danglingLink }, "are the same file");
   EXPECT_FALSE(fs::exists(labelmap));
 }
 

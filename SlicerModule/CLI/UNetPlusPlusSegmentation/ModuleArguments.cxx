@@ -119,6 +119,29 @@ assignIndexParameters(ModuleArguments & arguments, const std::vector<std::string
   arguments.outputLabelmap = positional[1];
 }
 
+/**
+ * Returns the absolute, normalised path that `path` writes to: symbolic links are followed even when their
+ * target does not exist yet, since writing through such a link creates the target.
+ */
+std::filesystem::path
+resolvedPath(const std::string & path)
+{
+  namespace fs = std::filesystem;
+  std::error_code ignored;
+  fs::path resolved = fs::absolute(path, ignored);
+  // 40 links at most, as the Linux kernel allows, so that a link cycle ends.
+  for (int depth = 0; depth < 40 && fs::is_symlink(fs::symlink_status(resolved, ignored)); ++depth)
+  {
+    const fs::path target = fs::read_symlink(resolved, ignored);
+    if (ignored)
+    {
+      break;
+    }
+    resolved = target.is_absolute() ? target : resolved.parent_path() / target;
+  }
+  return fs::weakly_canonical(resolved, ignored);
+}
+
 /** Rejects two paths that name the same file, because the later write would replace the earlier file or the input. */
 void
 rejectSharedPaths(const ModuleArguments & arguments)
@@ -131,17 +154,19 @@ rejectSharedPaths(const ModuleArguments & arguments)
   {
     for (std::size_t second = first + 1; second < paths.size(); ++second)
     {
-      if (paths[first].second.empty() || paths[second].second.empty())
+      const auto & [firstName, firstPath] = paths[first];
+      const auto & [secondName, secondPath] = paths[second];
+      if (firstPath.empty() || secondPath.empty())
       {
         continue;
       }
+      // Two names of one existing file (a hard link) are told apart only by the file system.
       std::error_code ignored;
-      const auto firstPath = std::filesystem::weakly_canonical(std::filesystem::absolute(paths[first].second), ignored);
-      const auto secondPath = std::filesystem::weakly_canonical(std::filesystem::absolute(paths[second].second), ignored);
-      if (firstPath == secondPath)
+      if (resolvedPath(firstPath) == resolvedPath(secondPath) ||
+          std::filesystem::equivalent(firstPath, secondPath, ignored))
       {
-        throw ArgumentError(paths[first].first + " and " + paths[second].first + " are the same file, " +
-                            paths[second].second + ": give each its own path");
+        throw ArgumentError(firstName + " (" + firstPath + ") and " + secondName + " (" + secondPath +
+                            ") are the same file. Give each its own path");
       }
     }
   }
