@@ -42,6 +42,10 @@ CommandLine::parse(const std::vector<std::string> & arguments)
   for (size_t index = 0; index < arguments.size(); ++index)
   {
     const std::string & argument = arguments[index];
+    if (argument.rfind("--help=", 0) == 0)
+    {
+      throw UsageError("option --help takes no value");
+    }
     if (argument == "--help" || argument == "-h")
     {
       m_HelpRequested = true;
@@ -73,18 +77,18 @@ CommandLine::parse(const std::vector<std::string> & arguments)
       m_Values[name] = "1";
       continue;
     }
-    if (inlineValue)
+    // A missing value is reported as such, not as a stray argument later: an empty value, or the next
+    // option taken as the value. A value that starts with "--" can be given as --name=value.
+    const bool nextIsValue = index + 1 < arguments.size() && arguments[index + 1].rfind("--", 0) != 0;
+    if (!inlineValue && nextIsValue)
     {
-      m_Values[name] = *inlineValue;
+      inlineValue = arguments[++index];
     }
-    else if (index + 1 < arguments.size())
-    {
-      m_Values[name] = arguments[++index];
-    }
-    else
+    if (!inlineValue || inlineValue->empty())
     {
       throw UsageError("option --" + name + " needs a value (" + option.valueName + ")");
     }
+    m_Values[name] = *inlineValue;
   }
 }
 

@@ -378,6 +378,21 @@ TEST_F(SegmentCommand, UnknownOptionIsAUsageError)
   EXPECT_NE(result.output.find("unknown option --colour"), std::string::npos) << result.output;
 }
 
+TEST_F(SegmentCommand, MissingOptionValueIsAUsageError)
+{
+  // An empty value, and an option where the value should be, are both a missing value.
+  for (const std::string arguments : { "--input= --output y.png", "--model --tta --input x --output y.png",
+                                       "--input x --output" })
+  {
+    const auto result = runUnetpp("segment " + arguments);
+    EXPECT_EQ(result.exitStatus, 2) << arguments;
+    EXPECT_NE(result.output.find("needs a value"), std::string::npos) << arguments << ": " << result.output;
+  }
+  const auto helpWithValue = runUnetpp("segment --help=1");
+  EXPECT_EQ(helpWithValue.exitStatus, 2);
+  EXPECT_NE(helpWithValue.output.find("option --help takes no value"), std::string::npos) << helpWithValue.output;
+}
+
 TEST_F(SegmentCommand, RepeatedOptionIsAUsageError)
 {
   // Every command shares one parser, so segment and batch reject a repeat alike, for options and for flags.

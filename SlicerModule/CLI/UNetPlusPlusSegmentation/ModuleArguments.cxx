@@ -129,7 +129,7 @@ resolvedPath(const std::string & path)
   namespace fs = std::filesystem;
   std::error_code ignored;
   fs::path resolved = fs::absolute(path, ignored);
-  // 40 links at most, as the Linux kernel allows, so that a link cycle ends.
+  // At most 40 links are followed, so that a link cycle ends.
   for (int depth = 0; depth < 40 && fs::is_symlink(fs::symlink_status(resolved, ignored)); ++depth)
   {
     const fs::path target = fs::read_symlink(resolved, ignored);
