@@ -683,6 +683,16 @@ TEST_F(BatchCommand, OutputThatIsFileIsRejected)
   const auto result = runBatch(output);
   EXPECT_EQ(result.exitStatus, 2) << result.output;
   EXPECT_NE(result.output.find("is a file, not a folder"), std::string::npos) << result.output;
+
+  const auto inside = runBatch(output / "results");
+  EXPECT_EQ(inside.exitStatus, 2) << inside.output;
+  EXPECT_NE(inside.output.find("which is a file, not a folder"), std::string::npos) << inside.output;
+
+  const fs::path dangling = fs::path(m_Folder) / "dangling-link";
+  fs::create_symlink(fs::path(m_Folder) / "no-such-folder", dangling);
+  const auto linked = runBatch(dangling);
+  EXPECT_EQ(linked.exitStatus, 2) << linked.output;
+  EXPECT_NE(linked.output.find("symbolic link to a missing target"), std::string::npos) << linked.output;
 }
 
 TEST_F(BatchCommand, BadShardIsAUsageError)
