@@ -31,7 +31,7 @@ CommandLine::declared(const std::string & name) const
   const auto found = m_Options.find(name);
   if (found == m_Options.end())
   {
-    throw UsageError("unknown option --" + name + " for 'unetpp " + m_Command + "'");
+    throw UsageError("unknown option --" + name);
   }
   return found->second;
 }
@@ -53,7 +53,7 @@ CommandLine::parse(const std::vector<std::string> & arguments)
     }
     if (argument.rfind("--", 0) != 0)
     {
-      throw UsageError("unexpected argument '" + argument + "' for 'unetpp " + m_Command + "'; options start with --");
+      throw UsageError("unexpected argument '" + argument + "': options start with --");
     }
     std::string name = argument.substr(2);
     std::optional<std::string> inlineValue;
@@ -123,7 +123,7 @@ CommandLine::value(const std::string & name) const
   const auto result = optionalValue(name);
   if (!result)
   {
-    throw UsageError("missing required option --" + name + " for 'unetpp " + m_Command + "'");
+    throw UsageError("missing required option --" + name);
   }
   return *result;
 }
