@@ -699,7 +699,7 @@ runBatchCommand(const std::vector<std::string> & arguments)
     else
     {
       record.status = "pending";
-      record.reason = "not finished: the run stopped before this series was done; a new run processes it";
+      record.reason = "not started before the run stopped. A new run processes it";
       record.outputFolder = relativeFolder.generic_string();
       queueRecords.push_back(records.size());
       queue.push_back(&series);
@@ -770,7 +770,7 @@ runBatchCommand(const std::vector<std::string> & arguments)
         if (g_StopRequested)
         {
           record.status = "pending";
-          record.reason = "interrupted before it finished; a new run processes it";
+          record.reason = "interrupted while being segmented. A new run processes it";
         }
         else
         {
