@@ -146,27 +146,36 @@ resolvedPath(const std::string & path)
 void
 rejectSharedPaths(const ModuleArguments & arguments)
 {
-  const std::vector<std::pair<std::string, std::string>> paths{ { "the input volume", arguments.inputVolume },
-                                                                 { "the output labelmap", arguments.outputLabelmap },
-                                                                 { "--probabilityVolume", arguments.probabilityVolume },
-                                                                 { "--returnparameterfile", arguments.returnParameterFile } };
+  struct NamedPath
+  {
+    std::string name;
+    std::string path;
+    std::filesystem::path resolved;
+  };
+  std::vector<NamedPath> paths;
+  for (const auto & [name, path] : std::vector<std::pair<std::string, std::string>>{
+         { "the input volume", arguments.inputVolume },
+         { "the output labelmap", arguments.outputLabelmap },
+         { "--probabilityVolume", arguments.probabilityVolume },
+         { "--returnparameterfile", arguments.returnParameterFile } })
+  {
+    if (!path.empty())
+    {
+      paths.push_back({ name, path, resolvedPath(path) });
+    }
+  }
+
   for (std::size_t first = 0; first < paths.size(); ++first)
   {
     for (std::size_t second = first + 1; second < paths.size(); ++second)
     {
-      const auto & [firstName, firstPath] = paths[first];
-      const auto & [secondName, secondPath] = paths[second];
-      if (firstPath.empty() || secondPath.empty())
-      {
-        continue;
-      }
-      // Two names of one existing file (a hard link) are told apart only by the file system.
+      // A hard link gives one existing file two names, which only the file system can match.
       std::error_code ignored;
-      if (resolvedPath(firstPath) == resolvedPath(secondPath) ||
-          std::filesystem::equivalent(firstPath, secondPath, ignored))
+      if (paths[first].resolved == paths[second].resolved ||
+          std::filesystem::equivalent(paths[first].path, paths[second].path, ignored))
       {
-        throw ArgumentError(firstName + " (" + firstPath + ") and " + secondName + " (" + secondPath +
-                            ") are the same file. Give each its own path");
+        throw ArgumentError(paths[first].name + " (" + paths[first].path + ") and " + paths[second].name + " (" +
+                            paths[second].path + ") are the same file. Give each its own path");
       }
     }
   }
