@@ -9,7 +9,7 @@ usage: scripts/measure-results.py [--models DIR] [--output DIR] [--only comparis
 Writes five files:
 - comparison.csv has one row per nuclei96 model. It gives the network, seed and parameter count, the
   paper-style mean IoU, foreground IoU and Dice on the held-out 20 %, the epochs and the training time.
-- longer-training.csv scores the runs with the longer cosine schedule (NETWORK-cosine[-zscore]-sSEED)
+- longer-training.csv scores the runs with the longer cosine schedule (NETWORK-cosine[-zscore][-splitN]-sSEED)
   at L4 in fast and accurate mode, each without and with test-time augmentation (--tta). Rows of runs
   whose model is not in --models are kept from the existing file.
 - pruning-nuclei.csv scores the bundled nuclei model at L1-L4 fast and L4 accurate. It gives the
@@ -151,21 +151,24 @@ def measure_longer(models, output, required):
         training = model_training(path)["training"]
         # A network without deep supervision has one head, so its two modes give the same labels.
         modes = ("fast", "accurate") if network.startswith("unetpp-ds") else ("fast",)
+        # NETWORK-cosine-splitN-sSEED holds out the images that split seed N chooses; the others use 42.
+        network_and_schedule, _, split_seed = run_name.partition("-split")
         for mode in modes:
             for tta in (False, True):
                 scores = accuracy(evaluate(path, nuclei, 4, mode, tta))
                 rows.append({
                     "run": path.stem,
                     "name": NETWORK_NAMES[network],
-                    "intensity": "zscore" if "-zscore" in run_name else "scale 1/255",
+                    "intensity": "zscore" if "-zscore" in network_and_schedule else "scale 1/255",
                     "seed": int(seed),
+                    "split_seed": int(split_seed) if split_seed else 42,
                     "level": 4,
                     "mode": mode,
                     "tta": "yes" if tta else "no",
                     **scores_and_training(scores, training),
                 })
     if not rows:
-        message = "no models named NETWORK-cosine[-zscore]-sSEED.unetpp in " + str(models)
+        message = "no models named NETWORK-cosine[-zscore][-splitN]-sSEED.unetpp in " + str(models)
         if required:
             sys.exit("measure-results: " + message)
         print("measure-results: " + message + "; longer-training.csv is left as it is", flush=True)
@@ -177,6 +180,10 @@ def measure_longer(models, output, required):
     if path.exists():
         with path.open(newline="") as stream:
             earlier_rows = [row for row in csv.DictReader(stream) if row["run"] not in measured]
+        # Files written before runs with other splits existed have no split_seed column, and all their runs used 42.
+        for row in earlier_rows:
+            row.setdefault("split_seed", "42")
+        earlier_rows = [{key: row[key] for key in rows[0]} for row in earlier_rows]
         rows = earlier_rows + rows
     write_csv(path, rows)
     return rows
@@ -246,12 +253,12 @@ def write_tables(output):
         with longer.open(newline="") as stream:
             rows = list(csv.DictReader(stream))
         lines += ["", "## Longer training on nuclei96 (cosine schedule, learning rate 1e-3 to 1e-5)", "",
-                  "| run | intensity | L4 mode | test-time augmentation | paper-style mean IoU | foreground IoU | "
-                  "Dice | best epoch | training minutes |", "|---|---|---|---|---|---|---|---|---|"]
+                  "| run | split seed | intensity | L4 mode | test-time augmentation | paper-style mean IoU | "
+                  "foreground IoU | Dice | best epoch | training minutes |", "|---|---|---|---|---|---|---|---|---|---|"]
         for row in rows:
-            lines.append("| %s | %s | %s | %s | %s | %s | %s | %s of %s | %s |" % (
-                row["run"], row["intensity"], row["mode"], row["tta"], row["paper_mean_iou"], row["foreground_iou"],
-                row["dice"], row["best_epoch"], row["epochs"], row["training_minutes"]))
+            lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s of %s | %s |" % (
+                row["run"], row.get("split_seed", "42"), row["intensity"], row["mode"], row["tta"],
+                row["paper_mean_iou"], row["foreground_iou"], row["dice"], row["best_epoch"], row["epochs"], row["training_minutes"]))
     for name, title, metric in (("pruning-nuclei.csv", "Pruning, bundled nuclei model", "paper_mean_iou"),
                                 ("pruning-hippocampus.csv", "Pruning, bundled hippocampus model", "dice")):
         path = output / name

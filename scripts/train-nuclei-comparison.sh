@@ -10,6 +10,8 @@
 #   variance instead of scaling by 1/255. Neither is part of the comparison, which keeps the paper's recipe.
 #   The network unetpp-ds-half is UNet++ with deep supervision at half the paper's widths (16-32-64-128-256),
 #   for example unetpp-ds-half-cosine-s2; it is not part of the comparison either.
+#   NETWORK-splitN-sSEED (for example unetpp-ds-cosine-split1-s2) holds out another 20 % of the images,
+#   chosen with split seed N instead of 42, to show how much the score depends on the split.
 # Environment:
 #   UNETPP        the unetpp command (default: build/release/Applications/unetpp)
 #   NUCLEI_DATA   the nuclei96 folder (default: ../shared/data/nuclei96)
@@ -47,6 +49,13 @@ main() {
     seed=${run##*-s}
     schedule="--learning-rate 0.0003 --epochs 40 --patience 8"
     intensity="scale:0.00392"
+    split_seed=42
+    case $network in
+      *-split*)
+        split_seed=${network##*-split}
+        network=${network%-split*}
+        ;;
+    esac
     case $network in
       *-zscore)
         network=${network%-zscore}
@@ -76,7 +85,7 @@ main() {
     # shellcheck disable=SC2086
     "$UNETPP" train --data "$NUCLEI_DATA" --output "$model" $settings \
       --normalization batch --patch 96x96 --intensity "$intensity" --batch-size 8 $schedule \
-      --seed "$seed" --split-seed 42 --validation-fraction 0.2 --threads "$THREADS" \
+      --seed "$seed" --split-seed "$split_seed" --validation-fraction 0.2 --threads "$THREADS" \
       --classes background,nucleus --name "nuclei96-$run" --training-data "nuclei96 (2018 Data Science Bowl stage 1, 96x96)" \
       --license CC0 >"$RESULTS_DIR/$run.log" 2>&1
   done
