@@ -537,7 +537,7 @@ runBatchCommand(const std::vector<std::string> & arguments)
     if (inputEnd == input.end())
     {
       throw UsageError("--output " + outputFolder.string() + " is inside --input " + inputFolder.string() +
-                       ", so its files would be scanned as input; choose an output folder outside the input");
+                       ", so its files would be scanned as input. Choose an output folder outside the input.");
     }
   }
   const Shard shard = parseShard(commandLine.value("shard"));

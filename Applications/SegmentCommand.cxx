@@ -73,7 +73,7 @@ checkNotSameFile(const std::string & path, const std::string & other, const std:
   };
   if (normalized(path) == normalized(other))
   {
-    throw UsageError(option + " " + path + " is the same file as " + otherName + "; choose another output path");
+    throw UsageError(option + " " + path + " is the same file as " + otherName + ". Choose another output path.");
   }
 }
 

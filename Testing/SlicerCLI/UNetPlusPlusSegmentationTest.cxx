@@ -492,9 +492,15 @@ TEST_F(SlicerCliModule, RepeatedFlagFails)
 {
   // Slicer passes each parameter once. A repeated flag comes from a hand-written command line, where the
   // second value silently winning would hide a mistake.
-  expectFailure({ "--threads", "1", "--threads=2", path("in.nrrd"), path("out.nrrd") }, "--threads is given more than once");
+  expectFailure({ "--threads", "1", "--threads=2", path("in.nrrd"), path("out.nrrd") },
+                "option --threads is given more than once");
   expectFailure({ "--testTimeAugmentation", "--testTimeAugmentation", path("in.nrrd"), path("out.nrrd") },
-                "--testTimeAugmentation is given more than once");
+                "option --testTimeAugmentation is given more than once");
+}
+
+TEST_F(SlicerCliModule, MissingFlagValueFails)
+{
+  expectFailure({ path("in.nrrd"), path("out.nrrd"), "--threads" }, "option --threads needs a value");
 }
 
 TEST_F(SlicerCliModule, ThreadsAboveLimitFails)

@@ -225,13 +225,13 @@ parseModuleArguments(const std::vector<std::string> & arguments)
     }
     if (!seen.insert(name).second)
     {
-      throw ArgumentError("--" + name + " is given more than once");
+      throw ArgumentError("option --" + name + " is given more than once");
     }
     if (isBooleanFlag)
     {
       if (inlineValue)
       {
-        throw ArgumentError("--testTimeAugmentation takes no value; give the flag alone to switch it on");
+        throw ArgumentError("option --testTimeAugmentation takes no value (give the flag alone to switch it on)");
       }
       parsed.testTimeAugmentation = true;
       continue;
@@ -240,7 +240,7 @@ parseModuleArguments(const std::vector<std::string> & arguments)
     {
       if (i + 1 == arguments.size())
       {
-        throw ArgumentError("missing the value of --" + name);
+        throw ArgumentError("option --" + name + " needs a value");
       }
       inlineValue = arguments[++i];
     }
