@@ -54,6 +54,9 @@ main() {
       *-split*)
         split_seed=${network##*-split}
         network=${network%-split*}
+        case $split_seed in
+          '' | *[!0-9]*) echo "train-nuclei-comparison: split seed '$split_seed' in run '$run' is not a whole number" >&2; exit 1 ;;
+        esac
         ;;
     esac
     case $network in
