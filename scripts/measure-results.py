@@ -10,8 +10,9 @@ Writes five files:
 - comparison.csv has one row per nuclei96 model. It gives the network, seed and parameter count, the
   paper-style mean IoU, foreground IoU and Dice on the held-out 20 %, the epochs and the training time.
 - longer-training.csv scores the runs with the longer cosine schedule (NETWORK-cosine[-zscore][-splitN]-sSEED)
-  at L4 in fast and accurate mode, each without and with test-time augmentation (--tta). Rows of runs
-  whose model is not in --models are kept from the existing file.
+  at L4 in fast and accurate mode, each without and with test-time augmentation (--tta), and gives the
+  split seed and the validation and training loss of the best epoch. Rows of runs whose model is not in
+  --models are kept from the existing file.
 - pruning-nuclei.csv scores the bundled nuclei model at L1-L4 fast and L4 accurate. It gives the
   accuracy and the median inference time per image on this CPU.
 - pruning-hippocampus.csv does the same for the bundled hippocampus model, with Dice over its 46
@@ -151,8 +152,10 @@ def measure_longer(models, output, required):
         training = model_training(path)["training"]
         # A network without deep supervision has one head, so its two modes give the same labels.
         modes = ("fast", "accurate") if network.startswith("unetpp-ds") else ("fast",)
-        # NETWORK-cosine-splitN-sSEED holds out the images that split seed N chooses; the others use 42.
+        # NETWORK-cosine-splitN-sSEED holds out the images that split seed N chooses, and the others use 42.
         network_and_schedule, _, split_seed = run_name.partition("-split")
+        history = training.get("history", [])
+        best = next((entry for entry in history if entry["epoch"] == training.get("best_epoch")), None)
         for mode in modes:
             for tta in (False, True):
                 scores = accuracy(evaluate(path, nuclei, 4, mode, tta))
@@ -166,6 +169,8 @@ def measure_longer(models, output, required):
                     "mode": mode,
                     "tta": "yes" if tta else "no",
                     **scores_and_training(scores, training),
+                    "best_validation_loss": round(best["validation_loss"], 4) if best else "",
+                    "training_loss_at_best_epoch": round(best["training_loss"], 4) if best else "",
                 })
     if not rows:
         message = "no models named NETWORK-cosine[-zscore][-splitN]-sSEED.unetpp in " + str(models)
@@ -181,8 +186,11 @@ def measure_longer(models, output, required):
         with path.open(newline="") as stream:
             earlier_rows = [row for row in csv.DictReader(stream) if row["run"] not in measured]
         # Files written before runs with other splits existed have no split_seed column, and all their runs used 42.
+        # Losses were not recorded then either, and the models may be gone.
         for row in earlier_rows:
             row.setdefault("split_seed", "42")
+            row.setdefault("best_validation_loss", "")
+            row.setdefault("training_loss_at_best_epoch", "")
         earlier_rows = [{key: row[key] for key in rows[0]} for row in earlier_rows]
         rows = earlier_rows + rows
     write_csv(path, rows)

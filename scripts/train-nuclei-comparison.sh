@@ -10,8 +10,9 @@
 #   variance instead of scaling by 1/255. Neither is part of the comparison, which keeps the paper's recipe.
 #   The network unetpp-ds-half is UNet++ with deep supervision at half the paper's widths (16-32-64-128-256),
 #   for example unetpp-ds-half-cosine-s2; it is not part of the comparison either.
-#   NETWORK-splitN-sSEED (for example unetpp-ds-cosine-split1-s2) holds out another 20 % of the images,
-#   chosen with split seed N instead of 42, to show how much the score depends on the split.
+#   NETWORK-cosine[-zscore]-splitN-sSEED (for example unetpp-ds-cosine-split1-s2) holds out another 20 %
+#   of the images, chosen with split seed N instead of 42, to show how much the score depends on the split.
+#   The parts of a run name come in this order: network, -cosine, -zscore, -splitN, -sSEED.
 # Environment:
 #   UNETPP        the unetpp command (default: build/release/Applications/unetpp)
 #   NUCLEI_DATA   the nuclei96 folder (default: ../shared/data/nuclei96)
@@ -36,6 +37,11 @@ if [ ! -d "$NUCLEI_DATA/images" ]; then
 fi
 mkdir -p "$RESULTS_DIR"
 
+fail() {
+  echo "train-nuclei-comparison: $1" >&2
+  exit 1
+}
+
 # The whole loop is one function, read in full before it runs, so that editing this file while a
 # run trains cannot change what the shell reads next.
 main() {
@@ -47,7 +53,11 @@ main() {
   for run in $runs; do
     network=${run%-s*}
     seed=${run##*-s}
-    schedule="--learning-rate 0.0003 --epochs 40 --patience 8"
+    case $seed in
+      '' | *[!0-9]*) fail "seed '$seed' in run '$run' is not a number 0 or greater (a run name ends in -sSEED)" ;;
+    esac
+    comparison_schedule="--learning-rate 0.0003 --epochs 40 --patience 8"
+    schedule=$comparison_schedule
     intensity="scale:0.00392"
     split_seed=42
     case $network in
@@ -55,7 +65,7 @@ main() {
         split_seed=${network##*-split}
         network=${network%-split*}
         case $split_seed in
-          '' | *[!0-9]*) echo "train-nuclei-comparison: split seed '$split_seed' in run '$run' is not a whole number" >&2; exit 1 ;;
+          '' | *[!0-9]*) fail "split seed '$split_seed' in run '$run' is not a number 0 or greater" ;;
         esac
         ;;
     esac
@@ -77,8 +87,13 @@ main() {
       unetpp) settings="--architecture unetplusplus --filters 8,16,32,64,128 --no-deep-supervision" ;;
       unetpp-ds) settings="--architecture unetplusplus --filters 8,16,32,64,128" ;;
       unetpp-ds-half) settings="--architecture unetplusplus --filters 16,32,64,128,256" ;;
-      *) echo "train-nuclei-comparison: unknown network '$network' in run '$run'" >&2; exit 1 ;;
+      *) fail "unknown network '$network' in run '$run'" ;;
     esac
+    # measure-results.py scores other splits only in the longer-training table, so a split run without
+    # the cosine schedule would train for nothing.
+    if [ "$split_seed" != 42 ] && [ "$schedule" = "$comparison_schedule" ]; then
+      fail "run '$run' holds out another split but has no -cosine schedule, so name it $network-cosine-split$split_seed-s$seed"
+    fi
     model="$RESULTS_DIR/$run.unetpp"
     if [ -f "$model" ]; then
       echo "$run: $model exists, skipped"
@@ -86,11 +101,15 @@ main() {
     fi
     echo "$run: training, log in $RESULTS_DIR/$run.log"
     # shellcheck disable=SC2086
-    "$UNETPP" train --data "$NUCLEI_DATA" --output "$model" $settings \
+    if ! "$UNETPP" train --data "$NUCLEI_DATA" --output "$model" $settings \
       --normalization batch --patch 96x96 --intensity "$intensity" --batch-size 8 $schedule \
       --seed "$seed" --split-seed "$split_seed" --validation-fraction 0.2 --threads "$THREADS" \
       --classes background,nucleus --name "nuclei96-$run" --training-data "nuclei96 (2018 Data Science Bowl stage 1, 96x96)" \
-      --license CC0 >"$RESULTS_DIR/$run.log" 2>&1
+      --license CC0 >"$RESULTS_DIR/$run.log" 2>&1; then
+      echo "train-nuclei-comparison: run '$run' failed, the end of $RESULTS_DIR/$run.log follows" >&2
+      tail -n 5 "$RESULTS_DIR/$run.log" >&2
+      exit 1
+    fi
   done
 }
 
