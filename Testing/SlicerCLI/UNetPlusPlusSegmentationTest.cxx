@@ -388,8 +388,13 @@ TEST_F(SlicerCliModule, TestTimeAugmentationChangesProbabilities)
   // was trained without flips and refuses mirroring; a copy that records flips accepts it.
   const std::string input = path("inputVolume.nrrd");
   writeImage(readImage<FloatImage>(HippocampusCase).GetPointer(), input);
-  expectFailure({ "--modelFile", UNETPP_BUNDLED_MODEL, "--testTimeAugmentation", input, path("refused.nrrd") },
-                "not trained on mirrored images");
+  const auto refused =
+    runProgram(ModuleExecutable, { "--modelFile", UNETPP_BUNDLED_MODEL, "--testTimeAugmentation", input, path("refused.nrrd") });
+  EXPECT_NE(refused.exitStatus, 0);
+  EXPECT_NE(refused.standardError.find("--testTimeAugmentation: model"), std::string::npos) << refused.standardError;
+  EXPECT_NE(refused.standardError.find("not trained on mirrored images"), std::string::npos) << refused.standardError;
+  EXPECT_EQ(refused.standardOutput.find("<filter-start>"), std::string::npos)
+    << "the module started segmenting before it checked the model:\n" << refused.standardOutput;
   EXPECT_FALSE(fs::exists(path("refused.nrrd")));
   unetpp::Model model = unetpp::loadModel(UNETPP_BUNDLED_MODEL);
   model.metadata.training["augmentation"] = "flips,intensity";
@@ -457,6 +462,22 @@ TEST_F(SlicerCliModule, MultiComponentInputFails)
 
   expectFailure({ "--modelFile", UNETPP_BUNDLED_MODEL, input, path("labelmap.nrrd") }, "3 components");
   EXPECT_FALSE(fs::exists(path("labelmap.nrrd")));
+}
+
+TEST_F(SlicerCliModule, MultiChannelModelFails)
+{
+  // The bundled nuclei model expects RGB images, and Slicer passes this module scalar volumes only.
+  const std::string input = path("small.nrrd");
+  writeImage(makeSmallVolume().GetPointer(), input);
+  const std::string labelmap = path("labelmap.nrrd");
+
+  const auto result = runProgram(ModuleExecutable, { "--modelFile", UNETPP_NUCLEI_MODEL, input, labelmap });
+  EXPECT_NE(result.exitStatus, 0);
+  EXPECT_NE(result.standardError.find("expects images with 3 channels"), std::string::npos) << result.standardError;
+  EXPECT_NE(result.standardError.find("unetpp segment"), std::string::npos) << result.standardError;
+  EXPECT_EQ(result.standardOutput.find("<filter-start>"), std::string::npos)
+    << "the module started segmenting before it checked the model:\n" << result.standardOutput;
+  EXPECT_FALSE(fs::exists(labelmap));
 }
 
 TEST_F(SlicerCliModule, OutputInMissingFolderFails)

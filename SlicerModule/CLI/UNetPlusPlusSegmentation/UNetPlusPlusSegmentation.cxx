@@ -13,6 +13,7 @@
 #include "itkImageIOFactory.h"
 #include "itkUNetPlusPlusImageFilter.h"
 #include "itkVectorImage.h"
+#include "unetpp/SegmentationEngine.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -58,9 +59,12 @@ resolveModelFile(const ModuleArguments & arguments, const std::string & programP
   return arguments.modelFile;
 }
 
-/** Rejects an input that ITK cannot read, that has several components per voxel or more than three dimensions. */
+/**
+ * Rejects an input that ITK cannot read, that has several components per voxel or more than three dimensions,
+ * and a model that expects several channels, which this module cannot pass because Slicer gives it scalar volumes.
+ */
 void
-checkInputVolume(const std::string & path)
+checkInputVolume(const std::string & path, const unetpp::ModelMetadata & metadata)
 {
   if (!fs::is_regular_file(path))
   {
@@ -75,6 +79,12 @@ checkInputVolume(const std::string & path)
   imageIO->SetFileName(path);
   imageIO->ReadImageInformation();
 
+  if (metadata.inputChannels() != 1)
+  {
+    throw ModuleError("model '" + metadata.name + "' expects images with " + std::to_string(metadata.inputChannels()) +
+                      " channels (for example RGB), but this module segments scalar volumes only. Segment such "
+                      "images with the unetpp segment command, which reads PNG and TIFF images in color.");
+  }
   if (imageIO->GetNumberOfComponents() != 1)
   {
     throw ModuleError("input volume " + path + " has " + std::to_string(imageIO->GetNumberOfComponents()) +
@@ -190,7 +200,10 @@ runSegmentation(const ModuleArguments & arguments, const std::string & programPa
 {
   // Check every path before the inference, which takes the longest.
   const std::string modelFile = resolveModelFile(arguments, programPath);
-  checkInputVolume(arguments.inputVolume);
+  if (!fs::is_regular_file(arguments.inputVolume))
+  {
+    throw ModuleError("input volume " + arguments.inputVolume + " not found");
+  }
   checkWritable(arguments.outputLabelmap, "output labelmap");
   if (!arguments.probabilityVolume.empty())
   {
@@ -210,6 +223,18 @@ runSegmentation(const ModuleArguments & arguments, const std::string & programPa
   catch (const itk::ExceptionObject & error)
   {
     throw ModuleError("cannot load the model: " + std::string(error.GetDescription()));
+  }
+  checkInputVolume(arguments.inputVolume, metadata);
+  if (arguments.testTimeAugmentation)
+  {
+    try
+    {
+      unetpp::checkMirroringSupported(metadata);
+    }
+    catch (const std::invalid_argument & error)
+    {
+      throw ModuleError(std::string("--testTimeAugmentation: ") + error.what());
+    }
   }
   filter->SetInput(readInputVolume(arguments.inputVolume));
 
