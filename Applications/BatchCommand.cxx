@@ -503,9 +503,14 @@ runBatchCommand(const std::vector<std::string> & arguments)
 
   const fs::path inputFolder = commandLine.value("input");
   const fs::path outputFolder = commandLine.value("output");
+  if (!fs::exists(inputFolder))
+  {
+    throw UsageError("--input " + inputFolder.string() + " not found. Give the folder that contains the DICOM files.");
+  }
   if (!fs::is_directory(inputFolder))
   {
-    throw UsageError("--input " + inputFolder.string() + " is not a folder; give the folder that contains the DICOM files");
+    throw UsageError("--input " + inputFolder.string() +
+                     " is a file, not a folder. Give the folder that contains the DICOM files.");
   }
   if (fs::exists(outputFolder) && !fs::is_directory(outputFolder))
   {
@@ -534,6 +539,11 @@ runBatchCommand(const std::vector<std::string> & arguments)
     const fs::path input = fs::weakly_canonical(fs::absolute(inputFolder));
     const fs::path output = fs::weakly_canonical(fs::absolute(outputFolder));
     const auto [inputEnd, outputPosition] = std::mismatch(input.begin(), input.end(), output.begin(), output.end());
+    if (inputEnd == input.end() && outputPosition == output.end())
+    {
+      throw UsageError("--output " + outputFolder.string() + " is the same folder as --input " + inputFolder.string() +
+                       ", so its files would be scanned as input. Choose an output folder outside the input.");
+    }
     if (inputEnd == input.end())
     {
       throw UsageError("--output " + outputFolder.string() + " is inside --input " + inputFolder.string() +

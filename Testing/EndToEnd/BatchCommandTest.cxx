@@ -674,6 +674,26 @@ TEST_F(BatchCommand, OutputInsideInputIsRejected)
   EXPECT_EQ(result.exitStatus, 2) << result.output;
   EXPECT_NE(result.output.find("inside --input"), std::string::npos) << result.output;
   EXPECT_FALSE(fs::exists(m_Input / "results"));
+
+  const auto same = runBatch(m_Input / "." / "");
+  EXPECT_EQ(same.exitStatus, 2) << same.output;
+  EXPECT_NE(same.output.find("is the same folder as --input"), std::string::npos) << same.output;
+}
+
+TEST_F(BatchCommand, InputThatIsNotFolderIsRejected)
+{
+  const fs::path output = fs::path(m_Folder) / "output";
+  const fs::path missing = fs::path(m_Folder) / "no-such-folder";
+  const auto absent = runUnetpp("batch --input " + quoted(missing.string()) + " --output " + quoted(output.string()));
+  EXPECT_EQ(absent.exitStatus, 2) << absent.output;
+  EXPECT_NE(absent.output.find(missing.string() + " not found"), std::string::npos) << absent.output;
+
+  const fs::path file = fs::path(m_Folder) / "input.txt";
+  std::ofstream(file) << "not a folder\n";
+  const auto fileInput = runUnetpp("batch --input " + quoted(file.string()) + " --output " + quoted(output.string()));
+  EXPECT_EQ(fileInput.exitStatus, 2) << fileInput.output;
+  EXPECT_NE(fileInput.output.find("is a file, not a folder"), std::string::npos) << fileInput.output;
+  EXPECT_FALSE(fs::exists(output));
 }
 
 TEST_F(BatchCommand, OutputThatIsFileIsRejected)

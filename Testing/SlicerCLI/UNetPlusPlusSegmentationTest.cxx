@@ -522,6 +522,7 @@ TEST_F(SlicerCliModule, RepeatedFlagFails)
 TEST_F(SlicerCliModule, MissingFlagValueFails)
 {
   expectFailure({ path("in.nrrd"), path("out.nrrd"), "--threads" }, "option --threads needs a value");
+  expectFailure({ "--threads", "--device", "cpu", path("in.nrrd"), path("out.nrrd") }, "option --threads needs a value");
 }
 
 TEST_F(SlicerCliModule, ThreadsAboveLimitFails)

@@ -175,7 +175,7 @@ rejectSharedPaths(const ModuleArguments & arguments)
           std::filesystem::equivalent(paths[first].path, paths[second].path, ignored))
       {
         throw ArgumentError(paths[first].name + " (" + paths[first].path + ") and " + paths[second].name + " (" +
-                            paths[second].path + ") are the same file. Give each its own path");
+                            paths[second].path + ") are the same file. Give each its own path.");
       }
     }
   }
@@ -238,7 +238,8 @@ parseModuleArguments(const std::vector<std::string> & arguments)
     }
     if (!inlineValue)
     {
-      if (i + 1 == arguments.size())
+      // The next option taken as this one's value would fail later with a misleading message.
+      if (i + 1 == arguments.size() || arguments[i + 1].rfind("--", 0) == 0)
       {
         throw ArgumentError("option --" + name + " needs a value");
       }
