@@ -45,6 +45,7 @@ NETWORK_NAMES = {
     "unetpp-ds": "UNet++ with deep supervision",
     # Not part of the comparison: trained only with the longer schedule.
     "unetpp-ds-half": "UNet++ with deep supervision, half the paper's widths",
+    "unetpp-ds-full": "UNet++ with deep supervision, the paper's widths",
 }
 # The UNet++ paper's Table 3, cell nuclei, IoU in percent.
 PAPER_IOU = {"unet": 90.77, "wide-unet": 90.92, "unetpp": 92.63, "unetpp-ds": 92.52}
