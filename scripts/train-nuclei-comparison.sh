@@ -10,8 +10,9 @@
 #   variance instead of scaling by 1/255. Neither is part of the comparison, which keeps the paper's recipe.
 #   The network unetpp-ds-half is UNet++ with deep supervision at half the paper's widths (16-32-64-128-256),
 #   for example unetpp-ds-half-cosine-s2; it is not part of the comparison either. The network unetpp-ds-full
-#   has the paper's widths (32-64-128-256-512), 16 times the computation of unetpp-ds: on a 2-core CPU an
-#   estimated ten hours or more per run, so it is meant for a machine with a GPU (UNETPP built with CUDA).
+#   has the paper's widths (32-64-128-256-512), 16 times the computation of unetpp-ds: about 3.5 min per
+#   epoch with two threads on a 2-core CPU, so about five hours per 90-epoch run. It is meant for a machine
+#   with a GPU (UNETPP built with CUDA).
 #   NETWORK-cosine[-zscore]-splitN-sSEED (for example unetpp-ds-cosine-split1-s2) holds out another 20 %
 #   of the images, chosen with split seed N instead of 42, to show how much the score depends on the split.
 #   The parts of a run name come in this order: network, -cosine, -zscore, -splitN, -sSEED.
