@@ -514,12 +514,12 @@ runBatchCommand(const std::vector<std::string> & arguments)
   }
   if (fs::exists(outputFolder) && !fs::is_directory(outputFolder))
   {
-    throw UsageError("--output " + outputFolder.string() + " is a file, not a folder. Give a new or existing folder");
+    throw UsageError("--output " + outputFolder.string() + " is a file, not a folder. Give a new or existing folder.");
   }
   if (fs::is_symlink(fs::symlink_status(outputFolder)) && !fs::exists(outputFolder))
   {
     throw UsageError("--output " + outputFolder.string() +
-                     " is a symbolic link to a missing target. Give a folder or a path that does not exist yet");
+                     " is a symbolic link to a missing target. Give a folder or a path that does not exist yet.");
   }
   // The folder is created later, so a file among its parents has to be found now.
   for (fs::path parent = fs::absolute(outputFolder).parent_path(); parent != parent.root_path();

@@ -45,6 +45,13 @@ fail() {
   exit 1
 }
 
+# require_number VALUE WHAT [HINT] fails unless VALUE is a whole number 0 or greater.
+require_number() {
+  case $1 in
+    '' | *[!0-9]*) fail "$2 '$1' in run '$run' is not a number 0 or greater${3:-}" ;;
+  esac
+}
+
 # The whole loop is one function, read in full before it runs, so that editing this file while a
 # run trains cannot change what the shell reads next.
 main() {
@@ -56,9 +63,7 @@ main() {
   for run in $runs; do
     network=${run%-s*}
     seed=${run##*-s}
-    case $seed in
-      '' | *[!0-9]*) fail "seed '$seed' in run '$run' is not a number 0 or greater (a run name ends in -sSEED)" ;;
-    esac
+    require_number "$seed" seed " (a run name ends in -sSEED)"
     comparison_schedule="--learning-rate 0.0003 --epochs 40 --patience 8"
     schedule=$comparison_schedule
     intensity="scale:0.00392"
@@ -67,9 +72,7 @@ main() {
       *-split*)
         split_seed=${network##*-split}
         network=${network%-split*}
-        case $split_seed in
-          '' | *[!0-9]*) fail "split seed '$split_seed' in run '$run' is not a number 0 or greater" ;;
-        esac
+        require_number "$split_seed" "split seed"
         ;;
     esac
     case $network in

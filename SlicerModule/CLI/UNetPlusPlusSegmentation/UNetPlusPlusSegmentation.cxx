@@ -60,16 +60,35 @@ resolveModelFile(const ModuleArguments & arguments, const std::string & programP
 }
 
 /**
- * Rejects an input that ITK cannot read, that has several components per voxel or more than three dimensions,
- * and a model that expects several channels, which this module cannot pass because Slicer gives it scalar volumes.
+ * Rejects a model that this module cannot run as requested: one that expects several channels, because Slicer
+ * passes scalar volumes, or test-time augmentation with a model trained without flips.
  */
 void
-checkInputVolume(const std::string & path, const unetpp::ModelMetadata & metadata)
+checkModelSupported(const unetpp::ModelMetadata & metadata, bool testTimeAugmentation)
 {
-  if (!fs::is_regular_file(path))
+  if (metadata.inputChannels() != 1)
   {
-    throw ModuleError("input volume " + path + " not found");
+    throw ModuleError("model '" + metadata.name + "' expects images with " + std::to_string(metadata.inputChannels()) +
+                      " channels (for example RGB), but this module segments scalar volumes only. Segment such "
+                      "images with the unetpp segment command, which reads PNG and TIFF images in color.");
   }
+  if (testTimeAugmentation)
+  {
+    try
+    {
+      unetpp::checkMirroringSupported(metadata);
+    }
+    catch (const std::invalid_argument & error)
+    {
+      throw ModuleError(std::string("--testTimeAugmentation: ") + error.what());
+    }
+  }
+}
+
+/** Rejects an existing input that ITK cannot read, that has several components per voxel or over three dimensions. */
+void
+checkInputVolume(const std::string & path)
+{
   itk::ImageIOBase::Pointer imageIO = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::ImageIOFactory::ReadMode);
   if (!imageIO)
   {
@@ -79,12 +98,6 @@ checkInputVolume(const std::string & path, const unetpp::ModelMetadata & metadat
   imageIO->SetFileName(path);
   imageIO->ReadImageInformation();
 
-  if (metadata.inputChannels() != 1)
-  {
-    throw ModuleError("model '" + metadata.name + "' expects images with " + std::to_string(metadata.inputChannels()) +
-                      " channels (for example RGB), but this module segments scalar volumes only. Segment such "
-                      "images with the unetpp segment command, which reads PNG and TIFF images in color.");
-  }
   if (imageIO->GetNumberOfComponents() != 1)
   {
     throw ModuleError("input volume " + path + " has " + std::to_string(imageIO->GetNumberOfComponents()) +
@@ -224,18 +237,10 @@ runSegmentation(const ModuleArguments & arguments, const std::string & programPa
   {
     throw ModuleError("cannot load the model: " + std::string(error.GetDescription()));
   }
-  checkInputVolume(arguments.inputVolume, metadata);
-  if (arguments.testTimeAugmentation)
-  {
-    try
-    {
-      unetpp::checkMirroringSupported(metadata);
-    }
-    catch (const std::invalid_argument & error)
-    {
-      throw ModuleError(std::string("--testTimeAugmentation: ") + error.what());
-    }
-  }
+  // The model is checked first because, with a colour model, the input check's advice to convert a colour
+  // input to a scalar volume would lead nowhere.
+  checkModelSupported(metadata, arguments.testTimeAugmentation);
+  checkInputVolume(arguments.inputVolume);
   filter->SetInput(readInputVolume(arguments.inputVolume));
 
   SlicerProgress progress(std::cout, FilterName);
